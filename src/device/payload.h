@@ -1,0 +1,53 @@
+/*
+ * The AWS IoT Button payload, both ways:
+ *   {"serialNumber":"G030JF059405K485","batteryVoltage":"1615mV","clickType":"SINGLE"}
+ * plus the optional fields clickbtn adds for deduplication: "seq" (integer,
+ * monotonic per device) and "pressedAt" (integer, Unix milliseconds).
+ * Decoding accepts "1615mV" and "2000 mV"; it is the only code that reads a
+ * device's bytes before the rules engine, so it is bounded and fuzzed.
+ */
+#ifndef CK_PAYLOAD_H
+#define CK_PAYLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CK_PAYLOAD_MAX	  4096 /* largest button payload accepted, bytes */
+#define CK_SERIAL_MAX	  128  /* longest serialNumber kept */
+
+enum ck_click { CK_CLICK_NONE = 0, CK_CLICK_SINGLE, CK_CLICK_DOUBLE, CK_CLICK_LONG };
+
+struct ck_press {
+	enum ck_click click;
+	char serial[CK_SERIAL_MAX + 1]; /* "" when absent */
+	int battery_mv;			/* -1 when absent */
+	int64_t seq;			/* -1 when absent */
+	int64_t pressed_ms;		/* -1 when absent */
+};
+
+/* "SINGLE", "DOUBLE", "LONG"; NULL for CK_CLICK_NONE. */
+const char *ck_click_name(enum ck_click c);
+
+/* Parses a click type name, case-sensitive as AWS sends it. Returns
+ * CK_CLICK_NONE when unknown. */
+enum ck_click ck_click_parse(const char *name);
+
+/*
+ * Decodes a button payload. Returns 0 and fills *out, or a negative errno
+ * and writes a one-line reason into why (e.g. "payload is not JSON",
+ * "clickType missing", "payload too large (5000 bytes, limit 4096)"):
+ * -E2BIG over CK_PAYLOAD_MAX, -EINVAL for everything else. Never reads past
+ * buf[len-1]; buf need not be NUL-terminated.
+ */
+int ck_payload_decode(const uint8_t *buf, size_t len, struct ck_press *out, char *why,
+		      size_t why_len);
+
+/*
+ * Encodes p as JSON into buf (NUL-terminated). Fields that are absent (-1,
+ * "") are omitted; batteryVoltage is written as "<n>mV". Returns the length
+ * written, or -ENOSPC when cap is too small, -EINVAL when p->click is NONE.
+ * Allocates nothing, calls no OS function: fit for firmware.
+ */
+int ck_payload_encode(const struct ck_press *p, char *buf, size_t cap);
+
+#endif

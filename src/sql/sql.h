@@ -1,0 +1,75 @@
+/*
+ * AWS IoT SQL: compile a rule's SQL once into a tree, then evaluate it per
+ * message. Pure: no I/O, no globals; the clock comes in with each message.
+ * A compiled rule is immutable and may be evaluated from several threads.
+ *
+ * Evaluation never fails for type reasons: problems yield Undefined and the
+ * rule simply does not fire (rules-sql.md §1). Only compilation reports
+ * errors, with line and column.
+ */
+#ifndef CK_SQL_H
+#define CK_SQL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#define CK_SQL_MAX_LEN	 8192 /* longest SQL text accepted */
+#define CK_SQL_MAX_DEPTH 64   /* deepest expression nesting accepted */
+
+enum ck_sql_version {
+	CK_SQL_2016_03_23 = 0, /* the default */
+	CK_SQL_2015_10_08,
+};
+
+struct ck_sql_error {
+	int line;	   /* 1-based; 0 when not tied to a position */
+	int column;	   /* 1-based */
+	char message[256]; /* human-readable, e.g. "expected FROM" */
+};
+
+/* One incoming message, as the evaluator sees it. All fields borrowed. */
+struct ck_sql_message {
+	const char *topic;	/* the MQTT topic (after any $aws/rules/<name>/ prefix) */
+	const uint8_t *payload; /* raw bytes; parsed as JSON when they are JSON */
+	size_t payload_len;
+	const char *client_id;	/* for clientid(); may be NULL */
+	int64_t timestamp_ms;	/* for timestamp(); injected clock */
+	const char *principal;	/* for principal(); may be NULL */
+};
+
+struct ck_sql_rule;
+
+/*
+ * Parses a SQL version name ("2016-03-23", "2015-10-08"). NULL or "" gives
+ * the default. Returns 0, or -EINVAL for an unknown name.
+ */
+int ck_sql_version_parse(const char *name, enum ck_sql_version *out);
+const char *ck_sql_version_name(enum ck_sql_version v);
+
+/*
+ * Compiles sql. On success returns 0 and stores a new rule in *out (caller
+ * frees with ck_sql_rule_free). On a syntax or semantic error returns
+ * -EINVAL and fills *err; on allocation failure -ENOMEM. Text longer than
+ * CK_SQL_MAX_LEN is refused with -E2BIG.
+ */
+int ck_sql_compile(const char *sql, enum ck_sql_version version, struct ck_sql_rule **out,
+		   struct ck_sql_error *err);
+
+void ck_sql_rule_free(struct ck_sql_rule *rule);
+
+/* The FROM topic filter, exactly as written between the quotes. Borrowed. */
+const char *ck_sql_rule_topic_filter(const struct ck_sql_rule *rule);
+
+/*
+ * Evaluates rule against msg. Returns 1 when the WHERE clause is true (or
+ * absent) and stores the SELECT output in *out (a new cJSON tree the caller
+ * deletes; for binary payloads with SELECT * it is a string holding the
+ * base64 of the bytes); returns 0 when the rule does not fire; -ENOMEM on
+ * allocation failure. Does not check the topic filter: callers match
+ * topics first (core/topic.h).
+ */
+int ck_sql_eval(const struct ck_sql_rule *rule, const struct ck_sql_message *msg, cJSON **out);
+
+#endif
