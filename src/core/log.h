@@ -16,11 +16,11 @@ int ck_log_parse_level(const char *name, enum ck_log_level *out);
 
 /* Writes one record. component names the module ("ingest", "broker"). */
 void ck_log(enum ck_log_level level, const char *component, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #define ck_debug(c, ...) ck_log(CK_LOG_DEBUG, c, __VA_ARGS__)
-#define ck_info(c, ...)	 ck_log(CK_LOG_INFO, c, __VA_ARGS__)
-#define ck_warn(c, ...)	 ck_log(CK_LOG_WARN, c, __VA_ARGS__)
+#define ck_info(c, ...)  ck_log(CK_LOG_INFO, c, __VA_ARGS__)
+#define ck_warn(c, ...)  ck_log(CK_LOG_WARN, c, __VA_ARGS__)
 #define ck_error(c, ...) ck_log(CK_LOG_ERROR, c, __VA_ARGS__)
 
 #endif

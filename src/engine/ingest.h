@@ -1,0 +1,38 @@
+/*
+ * Ingest: turns journal rows into events and effects, exactly once. A batch
+ * reads the journal after the stored cursor, records each message as an
+ * accepted or rejected event, runs the matching rules' actions, and commits
+ * the new cursor in the same transaction as everything it wrote. A crash at
+ * any point leaves either the whole batch or none of it, so a restart
+ * resumes exactly where the last commit left off.
+ */
+#ifndef CK_INGEST_H
+#define CK_INGEST_H
+
+#include <stdint.h>
+
+#include "engine/rules.h"
+#include "store/store.h"
+
+#define CK_INGEST_CURSOR "ingest" /* name of the cursor row */
+#define CK_INGEST_BATCH  256      /* journal rows per transaction */
+
+struct ck_ingest_stats {
+	int64_t processed;
+	int64_t accepted;
+	int64_t rejected;
+	int64_t rule_matches;
+	int64_t workorders;
+};
+
+/*
+ * Processes at most max journal rows in one transaction. s must have the
+ * journal attached (ck_store_attach_journal). now_ms is the clock for
+ * creation times. Adds to *stats. Returns the number of rows processed (0
+ * when the journal holds nothing new), or a negative errno after rolling
+ * back (nothing of the batch is kept; the caller retries later).
+ */
+int ck_ingest_batch(struct ck_store *s, const struct ck_rules *rules, int max, int64_t now_ms,
+                    struct ck_ingest_stats *stats);
+
+#endif

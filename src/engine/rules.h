@@ -1,0 +1,62 @@
+/*
+ * The set of rules clickd evaluates: every enabled rule compiled once, with
+ * its FROM filter and its actions. A ck_rules is immutable once loaded; a
+ * change to the rules produces a new set (ck_rules_load) that replaces the
+ * old one between ingest batches, so evaluation never sees a half-updated
+ * set. Matching scans the filters today; the topic index of the rules
+ * engine issue replaces the scan behind the same ck_rules_match().
+ */
+#ifndef CK_RULES_H
+#define CK_RULES_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "sql/sql.h"
+#include "store/store.h"
+
+#define CK_RULES_MAX        10000 /* rules per server */
+#define CK_RULE_ACTIONS_MAX 10    /* actions per rule, as AWS */
+
+struct ck_rule {
+	char name[CK_NAME_MAX + 1];
+	struct ck_sql_rule *sql; /* owned */
+	cJSON *actions;          /* owned; a validated array of action objects */
+};
+
+struct ck_rules;
+
+/*
+ * Loads and compiles every enabled rule from s. A stored rule that no
+ * longer compiles (it was validated when created, so only a downgrade can
+ * cause this) is logged and skipped. Returns 0 and a new set in *out.
+ */
+int ck_rules_load(struct ck_store *s, struct ck_rules **out);
+
+void ck_rules_free(struct ck_rules *rules);
+
+/* Number of rules in the set. */
+size_t ck_rules_count(const struct ck_rules *rules);
+
+/*
+ * Calls fn for every rule whose FROM filter matches topic, in name order.
+ * fn returning non-zero stops the walk and is returned; otherwise 0.
+ */
+int ck_rules_match(const struct ck_rules *rules, const char *topic,
+                   int (*fn)(const struct ck_rule *rule, void *ctx), void *ctx);
+
+/*
+ * Validates a rule before it is stored: name, SQL (compiled with version),
+ * and actions (a JSON array of 1..CK_RULE_ACTIONS_MAX objects whose "type"
+ * is known: today "workorder", with an optional string "kind"). Returns 0,
+ * or -EINVAL with a one-line reason in why; for SQL errors *sql_err holds
+ * the position.
+ */
+int ck_rule_validate(const char *name, const char *sql, const char *version, const cJSON *actions,
+                     struct ck_sql_error *sql_err, char *why, size_t why_len);
+
+/* True when name is a valid thing or rule name: [a-zA-Z0-9:_-]{1,128}. */
+int ck_name_valid(const char *name);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * clickd's HTTP API (docs/api.md): libmicrohttpd on its own thread, with a
+ * store connection of its own. This module owns the listening socket and
+ * the request bodies; handlers (api.c) see a parsed request and return a
+ * status and a JSON document. Every route but /api/v1/health requires the
+ * bearer token; bodies over CK_HTTP_BODY_MAX are refused with 413.
+ */
+#ifndef CK_HTTP_H
+#define CK_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "registry/ca.h"
+#include "store/store.h"
+
+#define CK_HTTP_BODY_MAX (64 * 1024)
+
+/* What the API needs from the rest of clickd. All borrowed, outliving the server. */
+struct ck_api_env {
+	struct ck_store *store; /* used only on the HTTP thread */
+	struct ck_ca *ca;       /* used only on the HTTP thread */
+	const char *token;      /* bearer token */
+	const char *snapshot_path;
+	const char *endpoint_host; /* what devices connect to */
+	int endpoint_port;
+	/* Called after the rules changed, from the HTTP thread. */
+	void (*rules_changed)(void *arg);
+	/* Returns the broker state name; called from the HTTP thread. */
+	const char *(*broker_state)(void *arg);
+	void *arg;
+};
+
+struct ck_api_request {
+	const char *method;
+	const char *path; /* below /api/v1, e.g. "/things/dock-1" */
+	const char *body; /* NUL-terminated, may be "" */
+	size_t body_len;
+	/* Returns a query argument or NULL. */
+	const char *(*query)(const struct ck_api_request *req, const char *key);
+	void *conn;
+};
+
+/*
+ * Handles one authenticated API request. Returns the HTTP status and sets
+ * *out to the response document (caller deletes).
+ */
+int ck_api_handle(const struct ck_api_env *env, const struct ck_api_request *req, cJSON **out);
+
+/* An error document {"error":{"code":..,"message":..}}. */
+cJSON *ck_api_error(const char *code, const char *message);
+
+struct ck_http;
+
+/*
+ * Binds addr:port (IPv4) and starts serving. Returns 0 and the server in
+ * *out, or a negative errno with a one-line reason in err ("HTTP address
+ * 127.0.0.1:8080 is in use").
+ */
+int ck_http_start(const char *addr, int port, const struct ck_api_env *env, struct ck_http **out,
+                  char *err, size_t err_len);
+
+/* Stops serving and frees the server. */
+void ck_http_stop(struct ck_http *h);
+
+/* Parses "ADDR:PORT" (IPv4 dotted quad or "localhost"). Returns 0 or -EINVAL. */
+int ck_parse_hostport(const char *s, char *addr, size_t addr_len, int *port);
+
+#endif

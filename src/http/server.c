@@ -1,0 +1,235 @@
+/*
+ * libmicrohttpd glue for the API (see http.h): binds the socket itself so
+ * that "address in use" is reported clearly, collects bounded request
+ * bodies, checks the bearer token in constant time, and turns handler
+ * results into JSON responses.
+ */
+#include "http/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "core/log.h"
+
+#define API_PREFIX "/api/v1"
+
+struct ck_http {
+	struct MHD_Daemon *daemon;
+	const struct ck_api_env *env;
+	int fd;
+};
+
+struct request_state {
+	char *body;
+	size_t len;
+	bool too_large;
+};
+
+int ck_parse_hostport(const char *s, char *addr, size_t addr_len, int *port)
+{
+	const char *colon = strrchr(s, ':');
+	if (!colon || colon == s || (size_t)(colon - s) >= addr_len)
+		return -EINVAL;
+	char *end = NULL;
+	errno = 0;
+	long p = strtol(colon + 1, &end, 10);
+	if (errno || !end || *end || end == colon + 1 || p < 0 || p > 65535)
+		return -EINVAL;
+	memcpy(addr, s, (size_t)(colon - s));
+	addr[colon - s] = '\0';
+	if (strcmp(addr, "localhost") == 0)
+		snprintf(addr, addr_len, "127.0.0.1");
+	struct in_addr ia;
+	if (inet_pton(AF_INET, addr, &ia) != 1)
+		return -EINVAL;
+	*port = (int)p;
+	return 0;
+}
+
+static bool token_ok(const char *expected, const char *header)
+{
+	static const char prefix[] = "Bearer ";
+	if (!header || strncmp(header, prefix, sizeof(prefix) - 1) != 0)
+		return false;
+	const char *got = header + sizeof(prefix) - 1;
+	size_t n = strlen(expected), m = strlen(got);
+	unsigned char diff = (unsigned char)(n != m);
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)(expected[i] ^ (i < m ? got[i] : 0));
+	return diff == 0;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *conn, int status, cJSON *doc)
+{
+	char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
+	cJSON_Delete(doc);
+	if (!text)
+		return MHD_NO;
+	size_t len = strlen(text);
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		cJSON_free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	enum MHD_Result r = MHD_queue_response(conn, (unsigned int)status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+static const char *query_arg(const struct ck_api_request *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+	struct ck_http *h = cls;
+	struct request_state *st = *con_cls;
+	(void)version;
+
+	if (!st) {
+		st = calloc(1, sizeof(*st));
+		if (!st)
+			return MHD_NO;
+		*con_cls = st;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		if (st->too_large || st->len + n > CK_HTTP_BODY_MAX) {
+			st->too_large = true;
+			return MHD_YES;
+		}
+		char *grown = realloc(st->body, st->len + n + 1);
+		if (!grown)
+			return MHD_NO;
+		st->body = grown;
+		memcpy(st->body + st->len, upload_data, n);
+		st->len += n;
+		st->body[st->len] = '\0';
+		return MHD_YES;
+	}
+
+	if (strncmp(url, API_PREFIX, strlen(API_PREFIX)) != 0 ||
+	    (url[strlen(API_PREFIX)] != '/' && url[strlen(API_PREFIX)] != '\0'))
+		return send_json(conn, 404, ck_api_error("not_found", "no such endpoint"));
+	const char *path = url + strlen(API_PREFIX);
+	if (st->too_large)
+		return send_json(conn, 413, ck_api_error("too_large", "request body over 64 KiB"));
+
+	bool public_route = strcmp(path, "/health") == 0 && strcmp(method, "GET") == 0;
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	if (!public_route && !token_ok(h->env->token, auth))
+		return send_json(conn, 401,
+		                 ck_api_error("unauthorized",
+		                              "missing or wrong bearer token (see admin.token in "
+		                              "the data directory)"));
+
+	struct ck_api_request req = {
+		.method = method,
+		.path = path,
+		.body = st->body ? st->body : "",
+		.body_len = st->len,
+		.query = query_arg,
+		.conn = conn,
+	};
+	cJSON *doc = NULL;
+	int status = ck_api_handle(h->env, &req, &doc);
+	return send_json(conn, status, doc);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	struct request_state *st = *con_cls;
+	if (st) {
+		free(st->body);
+		free(st);
+		*con_cls = NULL;
+	}
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	ck_warn("http", "%s", line);
+}
+
+int ck_http_start(const char *addr, int port, const struct ck_api_env *env, struct ck_http **out,
+                  char *err, size_t err_len)
+{
+	*out = NULL;
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+		snprintf(err, err_len, "HTTP address %s is not an IPv4 address", addr);
+		return -EINVAL;
+	}
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, err_len, "cannot create HTTP socket: %s", strerror(errno));
+		return -errno;
+	}
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 64) != 0) {
+		int e = errno;
+		snprintf(err, err_len, "HTTP address %s:%d %s", addr, port,
+		         e == EADDRINUSE ? "is in use" : strerror(e));
+		close(fd);
+		return -e;
+	}
+	struct ck_http *h = calloc(1, sizeof(*h));
+	if (!h) {
+		close(fd);
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	h->env = env;
+	h->fd = fd;
+	h->daemon = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+	    on_request, h, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+	    h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_CONNECTION_LIMIT, 256,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)(128 * 1024), MHD_OPTION_END);
+	if (!h->daemon) {
+		snprintf(err, err_len, "cannot start the HTTP server on %s:%d", addr, port);
+		close(fd);
+		free(h);
+		return -EIO;
+	}
+	ck_info("http", "API listening on http://%s:%d/api/v1", addr, port);
+	*out = h;
+	return 0;
+}
+
+void ck_http_stop(struct ck_http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->daemon);
+	close(h->fd);
+	free(h);
+}
