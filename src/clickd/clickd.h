@@ -1,0 +1,34 @@
+/*
+ * Wiring of the clickd server: options, data directory, and the main loop.
+ * Private to the clickd program.
+ */
+#ifndef CK_CLICKD_H
+#define CK_CLICKD_H
+
+#include <stddef.h>
+
+struct ck_options {
+	const char *data_dir;
+	char http_addr[64];
+	int http_port;
+	char mqtt_addr[64];
+	int mqtt_port;
+	const char *public_host;
+	const char *mosquitto;
+	const char *plugin;
+};
+
+/* Creates dir (0700) if missing and checks it is writable. */
+int ck_datadir_prepare(const char *dir, char *err, size_t err_len);
+
+/*
+ * Reads the secret in dir/name into out, creating it (64 random hex
+ * characters, file mode 0600) when the file does not exist.
+ */
+int ck_datadir_secret(const char *dir, const char *name, char *out, size_t out_len, char *err,
+                      size_t err_len);
+
+/* Runs the server until SIGTERM or SIGINT. Returns the exit status. */
+int ck_server_run(const struct ck_options *opt);
+
+#endif

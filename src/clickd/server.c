@@ -1,0 +1,475 @@
+/*
+ * The clickd server: brings the pieces up in an order that reports every
+ * configuration problem before anything is started, then runs one epoll
+ * loop over signals, journal growth (inotify), timers and rule changes.
+ * The loop thread owns the ingest store connection and the rule set; the
+ * HTTP thread has its own store connection and talks to the loop only
+ * through an eventfd (rules changed) and an atomic (broker state).
+ */
+#include "clickd/clickd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "broker/broker.h"
+#include "core/log.h"
+#include "engine/ingest.h"
+#include "engine/rules.h"
+#include "http/http.h"
+#include "registry/ca.h"
+#include "registry/snapshot.h"
+#include "store/store.h"
+
+#define JOURNAL_FILE  "journal.db"
+#define STORE_FILE    "clickd.db"
+#define SNAPSHOT_FILE "registry.snapshot"
+#define RETRY_MS      1000
+#define PROBE_MS      50
+
+struct server {
+	const struct ck_options *opt;
+	char path[4][4096]; /* store, journal, snapshot, ca dir */
+	char token[128];
+	char endpoint_host[256];
+	struct ck_ca *ca;
+	struct ck_store *store;      /* loop thread */
+	struct ck_store *http_store; /* HTTP thread */
+	struct ck_rules *rules;
+	struct ck_broker *broker;
+	struct ck_http *http;
+	struct ck_api_env env;
+	_Atomic int broker_state;
+	int epfd, sigfd, inofd, timerfd, rulesfd;
+	int64_t restart_at, retry_at; /* 0 when not due */
+	struct ck_ingest_stats stats;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void rules_changed(void *arg)
+{
+	struct server *sv = arg;
+	uint64_t one = 1;
+	ssize_t w = write(sv->rulesfd, &one, sizeof(one));
+	(void)w; /* a full counter still wakes the loop */
+}
+
+static const char *broker_state(void *arg)
+{
+	struct server *sv = arg;
+	return ck_broker_state_name((enum ck_broker_state)atomic_load(&sv->broker_state));
+}
+
+static void publish_broker_state(struct server *sv)
+{
+	atomic_store(&sv->broker_state, (int)ck_broker_state(sv->broker));
+}
+
+/* Binds addr:port briefly to learn whether it is free; port 0 picks one. */
+static int probe_port(const char *addr, int *port, char *err, size_t err_len, const char *what)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)*port) };
+	inet_pton(AF_INET, addr, &sa.sin_addr);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		int e = errno;
+		snprintf(err, err_len, "%s address %s:%d %s", what, addr, *port,
+		         e == EADDRINUSE ? "is in use" : strerror(e));
+		close(fd);
+		return -e;
+	}
+	socklen_t len = sizeof(sa);
+	getsockname(fd, (struct sockaddr *)&sa, &len);
+	*port = ntohs(sa.sin_port);
+	close(fd);
+	return 0;
+}
+
+static int find_plugin(const struct ck_options *opt, char *out, size_t len, char *err,
+                       size_t err_len)
+{
+	if (opt->plugin) {
+		snprintf(out, len, "%s", opt->plugin);
+	} else {
+		char exe[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		snprintf(out, len, "%s/clickd_plugin.so", exe);
+		if (access(out, R_OK) != 0)
+			snprintf(out, len, "%s/../lib/clickd/clickd_plugin.so", exe);
+	}
+	if (access(out, R_OK) != 0) {
+		snprintf(err, err_len, "cannot find the broker plugin %s (use --plugin PATH)", out);
+		return -ENOENT;
+	}
+	char *real = realpath(out, NULL);
+	if (real) {
+		snprintf(out, len, "%s", real);
+		free(real);
+	}
+	return 0;
+}
+
+static int setup_certificates(struct server *sv, char *err, size_t err_len)
+{
+	const struct ck_options *opt = sv->opt;
+	int rc = ck_ca_open(sv->path[3], &sv->ca, err, err_len);
+	if (rc != 0)
+		return rc;
+	if (opt->public_host)
+		snprintf(sv->endpoint_host, sizeof(sv->endpoint_host), "%s", opt->public_host);
+	else
+		snprintf(sv->endpoint_host, sizeof(sv->endpoint_host), "%s",
+		         strcmp(opt->mqtt_addr, "0.0.0.0") == 0 ? "127.0.0.1" : opt->mqtt_addr);
+	char hostname[256] = "";
+	gethostname(hostname, sizeof(hostname) - 1);
+	const char *hosts[] = { "localhost", "127.0.0.1", sv->endpoint_host,
+		                hostname[0] ? hostname : "localhost" };
+	return ck_ca_issue_server(sv->ca, hosts, 4, err, err_len);
+}
+
+static int setup(struct server *sv, char *err, size_t err_len)
+{
+	const struct ck_options *opt = sv->opt;
+	const char *dir = opt->data_dir;
+	char secret[128];
+	int rc;
+
+	snprintf(sv->path[0], sizeof(sv->path[0]), "%s/%s", dir, STORE_FILE);
+	snprintf(sv->path[1], sizeof(sv->path[1]), "%s/%s", dir, JOURNAL_FILE);
+	snprintf(sv->path[2], sizeof(sv->path[2]), "%s/%s", dir, SNAPSHOT_FILE);
+	snprintf(sv->path[3], sizeof(sv->path[3]), "%s/ca", dir);
+
+	if (access(opt->mosquitto, X_OK) != 0) {
+		snprintf(err, err_len,
+		         "cannot run the broker %s: %s (install mosquitto or use "
+		         "--mosquitto PATH)",
+		         opt->mosquitto, strerror(errno));
+		return -ENOENT;
+	}
+	char plugin[PATH_MAX];
+	if ((rc = find_plugin(opt, plugin, sizeof(plugin), err, err_len)) != 0)
+		return rc;
+	if ((rc = ck_datadir_prepare(dir, err, err_len)) != 0)
+		return rc;
+	if ((rc = ck_datadir_secret(dir, "admin.token", sv->token, sizeof(sv->token), err,
+	                            err_len)) != 0 ||
+	    (rc = ck_datadir_secret(dir, "broker.secret", secret, sizeof(secret), err, err_len)) !=
+	        0)
+		return rc;
+	memset(secret, 0, sizeof(secret)); /* the plugin reads it from the file */
+	if ((rc = setup_certificates(sv, err, err_len)) != 0)
+		return rc;
+	if ((rc = ck_store_open_sqlite(sv->path[0], &sv->store, err, err_len)) != 0 ||
+	    (rc = ck_store_open_sqlite(sv->path[0], &sv->http_store, err, err_len)) != 0)
+		return rc;
+	if ((rc = ck_store_attach_journal(sv->store, sv->path[1])) != 0) {
+		snprintf(err, err_len, "cannot open the journal %s", sv->path[1]);
+		return rc;
+	}
+	if ((rc = ck_snapshot_write(sv->store, sv->path[2])) != 0) {
+		snprintf(err, err_len, "cannot write %s", sv->path[2]);
+		return rc;
+	}
+	if ((rc = ck_rules_load(sv->store, &sv->rules)) != 0) {
+		snprintf(err, err_len, "cannot load rules from the store");
+		return rc;
+	}
+
+	int mqtt_port = opt->mqtt_port, local_port = 0;
+	if ((rc = probe_port(opt->mqtt_addr, &mqtt_port, err, err_len, "MQTT")) != 0 ||
+	    (rc = probe_port("127.0.0.1", &local_port, err, err_len, "local MQTT")) != 0)
+		return rc;
+
+	sv->env = (struct ck_api_env){
+		.store = sv->http_store,
+		.ca = sv->ca,
+		.token = sv->token,
+		.snapshot_path = sv->path[2],
+		.endpoint_host = sv->endpoint_host,
+		.endpoint_port = mqtt_port,
+		.rules_changed = rules_changed,
+		.broker_state = broker_state,
+		.arg = sv,
+	};
+	if ((rc = ck_http_start(opt->http_addr, opt->http_port, &sv->env, &sv->http, err,
+	                        err_len)) != 0)
+		return rc;
+
+	struct ck_broker_config bc = {
+		.data_dir = dir,
+		.mosquitto_path = opt->mosquitto,
+		.plugin_path = plugin,
+		.mqtt_addr = opt->mqtt_addr,
+		.mqtt_port = mqtt_port,
+		.local_port = local_port,
+		.run_user = geteuid() == 0 ? "root" : NULL,
+	};
+	char abs_dir[PATH_MAX];
+	if (realpath(dir, abs_dir))
+		bc.data_dir = abs_dir;
+	if ((rc = ck_broker_write_config(&bc, err, err_len)) != 0)
+		return rc;
+	sv->broker = ck_broker_new(&bc);
+	if (!sv->broker) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int setup_loop(struct server *sv, char *err, size_t err_len)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	sv->epfd = epoll_create1(EPOLL_CLOEXEC);
+	sv->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	sv->inofd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	sv->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	sv->rulesfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (sv->epfd < 0 || sv->sigfd < 0 || sv->inofd < 0 || sv->timerfd < 0 || sv->rulesfd < 0) {
+		snprintf(err, err_len, "cannot set up the event loop: %s", strerror(errno));
+		return -EIO;
+	}
+	/* WAL commits modify journal.db-wal; a checkpoint modifies journal.db. */
+	if (inotify_add_watch(sv->inofd, sv->opt->data_dir,
+	                      IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		snprintf(err, err_len, "cannot watch %s: %s", sv->opt->data_dir, strerror(errno));
+		return -errno;
+	}
+	int fds[] = { sv->sigfd, sv->inofd, sv->timerfd, sv->rulesfd };
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+		if (epoll_ctl(sv->epfd, EPOLL_CTL_ADD, fds[i], &ev) != 0) {
+			snprintf(err, err_len, "cannot set up the event loop: %s", strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/* Arms the timer for the earliest due item: restart, retry, or probing. */
+static void arm_timer(struct server *sv)
+{
+	int64_t now = mono_ms(), due = 0;
+	int64_t cand[3] = { sv->restart_at, sv->retry_at,
+		            ck_broker_state(sv->broker) == CK_BROKER_STARTING ? now + PROBE_MS
+		                                                              : 0 };
+	for (int i = 0; i < 3; i++)
+		if (cand[i] && (!due || cand[i] < due))
+			due = cand[i];
+	struct itimerspec its = { 0 };
+	if (due) {
+		int64_t in = due > now ? due - now : 1;
+		its.it_value.tv_sec = in / 1000;
+		its.it_value.tv_nsec = (in % 1000) * 1000000L;
+	}
+	timerfd_settime(sv->timerfd, 0, &its, NULL);
+}
+
+static void drain_journal(struct server *sv)
+{
+	for (;;) {
+		int n =
+		    ck_ingest_batch(sv->store, sv->rules, CK_INGEST_BATCH, now_ms(), &sv->stats);
+		if (n < 0) {
+			sv->retry_at = mono_ms() + RETRY_MS;
+			return;
+		}
+		if (n == 0)
+			return;
+		ck_debug("ingest", "processed %d journal rows", n);
+	}
+}
+
+static void reload_rules(struct server *sv)
+{
+	struct ck_rules *fresh = NULL;
+	if (ck_rules_load(sv->store, &fresh) != 0) {
+		ck_error("rules", "cannot reload rules; keeping the previous set");
+		return;
+	}
+	ck_rules_free(sv->rules);
+	sv->rules = fresh;
+	ck_info("rules", "%zu enabled rules loaded", ck_rules_count(fresh));
+}
+
+static void reap_children(struct server *sv)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == ck_broker_pid(sv->broker)) {
+			int64_t delay = ck_broker_exited(sv->broker, status, mono_ms());
+			sv->restart_at = mono_ms() + delay;
+		}
+	}
+	publish_broker_state(sv);
+}
+
+static void on_timer(struct server *sv)
+{
+	uint64_t ticks;
+	ssize_t r = read(sv->timerfd, &ticks, sizeof(ticks));
+	(void)r;
+	int64_t now = mono_ms();
+	if (sv->restart_at && now >= sv->restart_at) {
+		sv->restart_at = 0;
+		if (ck_broker_start(sv->broker, now) != 0)
+			sv->restart_at = now + RETRY_MS;
+	}
+	if (sv->retry_at && now >= sv->retry_at) {
+		sv->retry_at = 0;
+		drain_journal(sv);
+	}
+	ck_broker_probe(sv->broker);
+	publish_broker_state(sv);
+}
+
+static bool on_inotify(struct server *sv)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool journal = false;
+	ssize_t n;
+	while ((n = read(sv->inofd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			if (ev->len && strncmp(ev->name, JOURNAL_FILE, strlen(JOURNAL_FILE)) == 0)
+				journal = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return journal;
+}
+
+static int loop(struct server *sv)
+{
+	for (;;) {
+		arm_timer(sv);
+		struct epoll_event evs[8];
+		int n = epoll_wait(sv->epfd, evs, 8, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ck_error("clickd", "event loop failed: %s", strerror(errno));
+			return 1;
+		}
+		bool journal = false;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			if (fd == sv->sigfd) {
+				struct signalfd_siginfo si;
+				while (read(sv->sigfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGCHLD) {
+						reap_children(sv);
+						continue;
+					}
+					ck_info("clickd", "signal %d received; shutting down",
+					        (int)si.ssi_signo);
+					return 0;
+				}
+			} else if (fd == sv->inofd) {
+				journal |= on_inotify(sv);
+			} else if (fd == sv->timerfd) {
+				on_timer(sv);
+			} else if (fd == sv->rulesfd) {
+				uint64_t v;
+				ssize_t r = read(sv->rulesfd, &v, sizeof(v));
+				(void)r;
+				reload_rules(sv);
+				journal = true;
+			}
+		}
+		if (journal)
+			drain_journal(sv);
+	}
+}
+
+static void teardown(struct server *sv)
+{
+	ck_http_stop(sv->http);
+	if (sv->broker) {
+		ck_broker_stop(sv->broker, 5000);
+		ck_broker_free(sv->broker);
+	}
+	ck_rules_free(sv->rules);
+	ck_store_close(sv->store);
+	ck_store_close(sv->http_store);
+	ck_ca_free(sv->ca);
+	int fds[] = { sv->epfd, sv->sigfd, sv->inofd, sv->timerfd, sv->rulesfd };
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] > 0)
+			close(fds[i]);
+}
+
+int ck_server_run(const struct ck_options *opt)
+{
+	struct server sv = { .opt = opt };
+	char err[512] = "";
+	int status = 1;
+
+	if (setup(&sv, err, sizeof(err)) != 0 || setup_loop(&sv, err, sizeof(err)) != 0) {
+		fprintf(stderr, "clickd: %s\n", err);
+		goto out;
+	}
+	/* Presses journaled while clickd was down are processed first. */
+	drain_journal(&sv);
+	if (sv.stats.processed)
+		ck_info("ingest", "caught up with %lld journaled messages",
+		        (long long)sv.stats.processed);
+	if (ck_broker_start(sv.broker, mono_ms()) != 0) {
+		fprintf(stderr, "clickd: cannot start the broker %s\n", opt->mosquitto);
+		goto out;
+	}
+	publish_broker_state(&sv);
+	ck_info("clickd", "ready: data in %s, API on http://%s:%d/api/v1, devices on %s:%d",
+	        opt->data_dir, opt->http_addr, opt->http_port, sv.endpoint_host,
+	        sv.env.endpoint_port);
+	status = loop(&sv);
+out:
+	teardown(&sv);
+	return status;
+}
