@@ -38,11 +38,9 @@ static void usage(FILE *f)
 	    "The API token is in DIR/admin.token. Stop with SIGTERM or Ctrl-C.\n");
 }
 
-static int bad(const char *fmt, const char *arg)
+static int bad(const char *what, const char *arg)
 {
-	fprintf(stderr, "clickd: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see clickd --help)\n");
+	fprintf(stderr, "clickd: %s \"%s\" (see clickd --help)\n", what, arg);
 	return 2;
 }
 
@@ -80,16 +78,14 @@ int main(int argc, char **argv)
 		case 'H':
 			if (ck_parse_hostport(optarg, opt.http_addr, sizeof(opt.http_addr),
 			                      &opt.http_port) != 0)
-				return bad(
-				    "--http wants ADDR:PORT with an IPv4 address, not \"%s\"",
-				    optarg);
+				return bad("--http wants ADDR:PORT with an IPv4 address, not",
+				           optarg);
 			break;
 		case 'm':
 			if (ck_parse_hostport(optarg, opt.mqtt_addr, sizeof(opt.mqtt_addr),
 			                      &opt.mqtt_port) != 0)
-				return bad(
-				    "--mqtt wants ADDR:PORT with an IPv4 address, not \"%s\"",
-				    optarg);
+				return bad("--mqtt wants ADDR:PORT with an IPv4 address, not",
+				           optarg);
 			break;
 		case 'p':
 			opt.public_host = optarg;
@@ -102,7 +98,7 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			if (ck_log_parse_level(optarg, &level) != 0)
-				return bad("unknown log level \"%s\"", optarg);
+				return bad("unknown log level", optarg);
 			ck_log_set_level(level);
 			break;
 		case 'h':
@@ -112,13 +108,10 @@ int main(int argc, char **argv)
 			printf("clickd %s\n", CK_VERSION);
 			return 0;
 		default:
-			if (optopt)
-				return bad("option -%c is unknown or needs a value",
-				           (char[]){ (char)optopt, 0 });
-			return bad("unknown option or missing value: %s", argv[optind - 1]);
+			return bad("unknown option or missing value", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return bad("unexpected argument \"%s\"", argv[optind]);
+		return bad("unexpected argument", argv[optind]);
 	return ck_server_run(&opt);
 }
