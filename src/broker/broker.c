@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,55 @@ int ck_broker_probe(struct ck_broker *b)
 		ck_info("broker", "mosquitto is accepting connections");
 	}
 	return ok;
+}
+
+static bool wait_gone(pid_t pid, int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 20) {
+		if (kill(pid, 0) != 0 && errno == ESRCH)
+			return true;
+		struct timespec ts = { 0, 20 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+int ck_broker_stop_stale(const char *data_dir)
+{
+	char path[4096], buf[64], cmdline[8192], conf[4200];
+	snprintf(path, sizeof(path), "%s/mosquitto.pid", data_dir);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *end = NULL;
+	long pid = strtol(buf, &end, 10);
+	if (pid <= 1 || pid == getpid() || end == buf)
+		return 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(cmdline, 1, sizeof(cmdline) - 1, f);
+	fclose(f);
+	cmdline[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (cmdline[i] == '\0')
+			cmdline[i] = ' ';
+	snprintf(conf, sizeof(conf), "%s/%s", data_dir, CONFIG_FILE);
+	if (!strstr(cmdline, "mosquitto") || !strstr(cmdline, conf))
+		return 0;
+
+	ck_warn("broker", "stopping the broker (pid %ld) left running by an earlier clickd", pid);
+	kill((pid_t)pid, SIGTERM);
+	if (!wait_gone((pid_t)pid, 5000)) {
+		kill((pid_t)pid, SIGKILL);
+		wait_gone((pid_t)pid, 2000);
+	}
+	return 1;
 }
 
 void ck_broker_stop(struct ck_broker *b, int timeout_ms)

@@ -72,6 +72,15 @@ int64_t ck_broker_exited(struct ck_broker *b, int status, int64_t now_ms);
 int ck_broker_probe(struct ck_broker *b);
 
 /*
+ * Stops a broker left running by an earlier clickd of the same data
+ * directory (clickd was killed; its broker kept accepting and journaling
+ * presses meanwhile). Identified by DATA_DIR/mosquitto.pid and a command
+ * line naming DATA_DIR/mosquitto.conf, so no unrelated process is touched.
+ * Returns 1 when one was stopped, 0 when there was none.
+ */
+int ck_broker_stop_stale(const char *data_dir);
+
+/*
  * Stops the child: SIGTERM, waits up to timeout_ms, then SIGKILL. Reaps it.
  */
 void ck_broker_stop(struct ck_broker *b, int timeout_ms);

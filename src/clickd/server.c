@@ -213,6 +213,11 @@ static int setup(struct server *sv, char *err, size_t err_len)
 		return rc;
 	}
 
+	char abs_dir[PATH_MAX];
+	if (!realpath(dir, abs_dir))
+		snprintf(abs_dir, sizeof(abs_dir), "%s", dir);
+	ck_broker_stop_stale(abs_dir);
+
 	int mqtt_port = opt->mqtt_port, local_port = 0;
 	if ((rc = probe_port(opt->mqtt_addr, &mqtt_port, err, err_len, "MQTT")) != 0 ||
 	    (rc = probe_port("127.0.0.1", &local_port, err, err_len, "local MQTT")) != 0)
@@ -242,9 +247,7 @@ static int setup(struct server *sv, char *err, size_t err_len)
 		.local_port = local_port,
 		.run_user = geteuid() == 0 ? "root" : NULL,
 	};
-	char abs_dir[PATH_MAX];
-	if (realpath(dir, abs_dir))
-		bc.data_dir = abs_dir;
+	bc.data_dir = abs_dir;
 	if ((rc = ck_broker_write_config(&bc, err, err_len)) != 0)
 		return rc;
 	sv->broker = ck_broker_new(&bc);
