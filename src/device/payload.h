@@ -12,17 +12,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CK_PAYLOAD_MAX	  4096 /* largest button payload accepted, bytes */
-#define CK_SERIAL_MAX	  128  /* longest serialNumber kept */
+#define CK_PAYLOAD_MAX    4096  /* largest button payload accepted, bytes */
+#define CK_SERIAL_MAX     128   /* longest serialNumber kept */
+#define CK_PAYLOAD_MV_MAX 99999 /* largest batteryVoltage, millivolts (5 digits) */
+/* Largest seq and pressedAt: 2^53 - 1, the largest integer every JSON
+ * reader (a double) holds exactly. */
+#define CK_PAYLOAD_INT_MAX 9007199254740991LL
+/* A buffer of this size always holds ck_payload_encode()'s output. */
+#define CK_PAYLOAD_ENCODED_MAX 512
 
 enum ck_click { CK_CLICK_NONE = 0, CK_CLICK_SINGLE, CK_CLICK_DOUBLE, CK_CLICK_LONG };
 
 struct ck_press {
 	enum ck_click click;
 	char serial[CK_SERIAL_MAX + 1]; /* "" when absent */
-	int battery_mv;			/* -1 when absent */
-	int64_t seq;			/* -1 when absent */
-	int64_t pressed_ms;		/* -1 when absent */
+	int battery_mv;                 /* -1 when absent */
+	int64_t seq;                    /* -1 when absent */
+	int64_t pressed_ms;             /* -1 when absent */
 };
 
 /* "SINGLE", "DOUBLE", "LONG"; NULL for CK_CLICK_NONE. */
@@ -37,15 +43,21 @@ enum ck_click ck_click_parse(const char *name);
  * and writes a one-line reason into why (e.g. "payload is not JSON",
  * "clickType missing", "payload too large (5000 bytes, limit 4096)"):
  * -E2BIG over CK_PAYLOAD_MAX, -EINVAL for everything else. Never reads past
- * buf[len-1]; buf need not be NUL-terminated.
+ * buf[len-1]; buf need not be NUL-terminated. *out is reset to "all
+ * absent" first, also on failure. why may be NULL. Unknown keys are
+ * ignored; a known key given twice is an error. Keeps no state; cJSON
+ * allocates during the call and everything is freed before it returns.
  */
 int ck_payload_decode(const uint8_t *buf, size_t len, struct ck_press *out, char *why,
-		      size_t why_len);
+                      size_t why_len);
 
 /*
  * Encodes p as JSON into buf (NUL-terminated). Fields that are absent (-1,
  * "") are omitted; batteryVoltage is written as "<n>mV". Returns the length
- * written, or -ENOSPC when cap is too small, -EINVAL when p->click is NONE.
+ * written, or -ENOSPC when cap is too small, -EINVAL when p->click is NONE
+ * or a field is out of the range decoding accepts (battery 0..99999 mV,
+ * seq and pressedAt 0..CK_PAYLOAD_INT_MAX, serial valid UTF-8 without
+ * control characters). Whatever it encodes decodes back to the same press.
  * Allocates nothing, calls no OS function: fit for firmware.
  */
 int ck_payload_encode(const struct ck_press *p, char *buf, size_t cap);
