@@ -1,0 +1,131 @@
+/*
+ * clickctl internals shared by its files: exit statuses, the HTTP client
+ * (http.c), the per-invocation context handed to each command, and small
+ * output helpers (main.c). clickctl speaks only the HTTP API of
+ * docs/api.md; nothing here touches clickd's data directory except the
+ * token file.
+ */
+#ifndef CK_CTL_H
+#define CK_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/cli.h"
+
+#define CK_CTL_EXIT_OK          0
+#define CK_CTL_EXIT_FAIL        1 /* an API error or a local failure */
+#define CK_CTL_EXIT_USAGE       2
+#define CK_CTL_EXIT_UNREACHABLE 3
+
+#define CK_CTL_DEFAULT_SERVER "http://127.0.0.1:8080"
+
+/* Option identifiers, shared by every command's option list. */
+enum ck_ctl_opt {
+	CK_CTL_OPT_HELP,
+	CK_CTL_OPT_VERSION,
+	CK_CTL_OPT_SERVER,
+	CK_CTL_OPT_TOKEN,
+	CK_CTL_OPT_TOKEN_FILE,
+	CK_CTL_OPT_JSON,
+	CK_CTL_OPT_TYPE,
+	CK_CTL_OPT_ATTR,
+	CK_CTL_OPT_OUT,
+	CK_CTL_OPT_FORCE,
+	CK_CTL_OPT_SQL,
+	CK_CTL_OPT_SQL_VERSION,
+	CK_CTL_OPT_ACTION,
+	CK_CTL_OPT_KIND,
+	CK_CTL_OPT_DISABLED,
+	CK_CTL_OPT_STATUS,
+	CK_CTL_OPT_THING,
+};
+
+struct ck_ctl_http;
+
+/* An error the API returned (docs/api.md "Errors"). */
+struct ck_ctl_api_error {
+	long status;       /* HTTP status */
+	char code[32];     /* e.g. "invalid_sql"; "" when the body had none */
+	char message[512]; /* the API's message, or a description of the failure */
+	int line;          /* SQL errors only; 0 otherwise */
+	int column;
+};
+
+/* One invocation: the parsed command line and the client. */
+struct ck_ctl {
+	const struct ck_cli_args *args;
+	const char *const *operands; /* positionals after the command words */
+	size_t n_operands;
+	struct ck_ctl_http *http;
+	bool json;
+};
+
+/*
+ * Creates a client for the API under server (a root URL such as
+ * http://127.0.0.1:8080; "/api/v1" is appended unless already there) that
+ * sends token as a bearer token. Returns 0, or -ENOMEM / -EINVAL with a
+ * reason in err. The token is copied and never printed.
+ */
+int ck_ctl_http_new(const char *server, const char *token, struct ck_ctl_http **out, char *err,
+                    size_t err_len);
+
+/* Frees the client and clears its copy of the token; NULL is a no-op. */
+void ck_ctl_http_free(struct ck_ctl_http *h);
+
+/*
+ * Sends method path (relative to /api/v1, starting with '/', already
+ * escaped) with body as JSON when body is not NULL. On a 2xx answer returns
+ * CK_CTL_EXIT_OK and the parsed body in *resp (caller frees; cJSON NULL for
+ * an empty body). When clickd cannot be reached, prints "clickctl: cannot
+ * reach clickd at URL: reason" and returns CK_CTL_EXIT_UNREACHABLE. Any
+ * other failure (an API error, a body that is not JSON, a reply over the
+ * size cap) returns CK_CTL_EXIT_FAIL with *e filled and nothing printed.
+ */
+int ck_ctl_api(struct ck_ctl_http *h, const char *method, const char *path, const cJSON *body,
+               cJSON **resp, struct ck_ctl_api_error *e);
+
+/*
+ * GETs a list endpoint and follows "next" until the last page. path may
+ * already have a query string. Returns CK_CTL_EXIT_OK with every item in one
+ * new array in *items (caller frees), or what ck_ctl_api returns.
+ */
+int ck_ctl_api_list(struct ck_ctl_http *h, const char *path, cJSON **items,
+                    struct ck_ctl_api_error *e);
+
+/* Prints "clickctl: <message>" for e on stderr, with a hint for 401.
+ * Returns CK_CTL_EXIT_FAIL. */
+int ck_ctl_print_api_error(const struct ck_ctl_api_error *e);
+
+/* Prints "clickctl: <formatted>" on stderr and returns status. */
+int ck_ctl_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The string member key of o, or NULL when absent or not a string. */
+const char *ck_ctl_json_str(const cJSON *o, const char *key);
+
+/* Formats the member key of o (Unix ms or null) as local ISO 8601 into buf;
+ * "-" when null, absent or out of range. Returns buf. */
+const char *ck_ctl_json_time(const cJSON *o, const char *key, char *buf, size_t len);
+
+/* Prints j (indented) and a newline on stdout. Returns CK_CTL_EXIT_OK, or
+ * CK_CTL_EXIT_FAIL when out of memory. */
+int ck_ctl_print_json(const cJSON *j);
+
+/* Prints a list's items as {"items": [...], "next": null}. Same returns. */
+int ck_ctl_print_json_list(const cJSON *items);
+
+/* Renders t on stdout. Returns CK_CTL_EXIT_OK, or CK_CTL_EXIT_FAIL when out
+ * of memory. */
+int ck_ctl_print_table(const struct ck_cli_table *t);
+
+/* The commands. Each returns an exit status and prints its own errors. */
+int ck_ctl_thing_create(struct ck_ctl *c);
+int ck_ctl_thing_list(struct ck_ctl *c);
+int ck_ctl_rules_create(struct ck_ctl *c);
+int ck_ctl_rules_list(struct ck_ctl *c);
+int ck_ctl_workorders_list(struct ck_ctl *c);
+
+#endif

@@ -1,0 +1,418 @@
+/*
+ * clickctl, the admin command line of clickd: parses the command line,
+ * resolves the server and the API token, and hands one command to its
+ * group's file (thing.c, rules.c, workorders.c). It talks to clickd only
+ * through the HTTP API (http.c) and prints tables or, with --json, JSON.
+ * Exit statuses: 0 success, 1 an error from clickd or a local failure,
+ * 2 a usage error, 3 clickd unreachable. The token is never printed.
+ */
+#include "clickctl/clickctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TOKEN_FILE_MAX 4096
+
+#define GLOBAL_OPTS                                                                                \
+	((1u << CK_CTL_OPT_HELP) | (1u << CK_CTL_OPT_VERSION) | (1u << CK_CTL_OPT_SERVER) |        \
+	 (1u << CK_CTL_OPT_TOKEN) | (1u << CK_CTL_OPT_TOKEN_FILE) | (1u << CK_CTL_OPT_JSON))
+
+static const struct ck_cli_opt options[] = {
+	{ "help", CK_CTL_OPT_HELP, false },
+	{ "version", CK_CTL_OPT_VERSION, false },
+	{ "server", CK_CTL_OPT_SERVER, true },
+	{ "token", CK_CTL_OPT_TOKEN, true },
+	{ "token-file", CK_CTL_OPT_TOKEN_FILE, true },
+	{ "json", CK_CTL_OPT_JSON, false },
+	{ "type", CK_CTL_OPT_TYPE, true },
+	{ "attr", CK_CTL_OPT_ATTR, true },
+	{ "out", CK_CTL_OPT_OUT, true },
+	{ "force", CK_CTL_OPT_FORCE, false },
+	{ "sql", CK_CTL_OPT_SQL, true },
+	{ "sql-version", CK_CTL_OPT_SQL_VERSION, true },
+	{ "action", CK_CTL_OPT_ACTION, true },
+	{ "kind", CK_CTL_OPT_KIND, true },
+	{ "disabled", CK_CTL_OPT_DISABLED, false },
+	{ "status", CK_CTL_OPT_STATUS, true },
+	{ "thing", CK_CTL_OPT_THING, true },
+};
+
+struct command {
+	const char *group;
+	const char *name;
+	uint32_t opts; /* allowed besides the global ones */
+	int (*run)(struct ck_ctl *c);
+	const char *usage; /* after "clickctl GROUP " */
+	const char *summary;
+	const char *help; /* the rest of --help */
+};
+
+static const struct command commands[] = {
+	{ "thing", "create",
+	  (1u << CK_CTL_OPT_TYPE) | (1u << CK_CTL_OPT_ATTR) | (1u << CK_CTL_OPT_OUT) |
+	      (1u << CK_CTL_OPT_FORCE),
+	  ck_ctl_thing_create, "create NAME --out DIR [--type T] [--attr KEY=VALUE]... [--force]",
+	  "register a thing and write its certificate, key and clickbtn.conf",
+	  "Registers thing NAME, has clickd's CA issue it a certificate and writes\n"
+	  "DIR/cert.pem, DIR/key.pem (mode 0600), DIR/ca.pem and DIR/clickbtn.conf.\n"
+	  "clickd keeps no copy of the private key.\n"
+	  "\n"
+	  "  --out DIR          directory for the device's files (created 0700 if missing)\n"
+	  "  --type T           thing type, e.g. button\n"
+	  "  --attr KEY=VALUE   attribute, repeatable; \"location\" is shown on work orders\n"
+	  "  --force            replace an existing DIR/key.pem; if NAME exists already,\n"
+	  "                     issue a new certificate for it\n" },
+	{ "thing", "list", 0, ck_ctl_thing_list, "list", "list things",
+	  "Lists things: NAME TYPE LOCATION ENABLED LAST-SEEN BATTERY.\n" },
+	{ "rules", "create",
+	  (1u << CK_CTL_OPT_SQL) | (1u << CK_CTL_OPT_SQL_VERSION) | (1u << CK_CTL_OPT_ACTION) |
+	      (1u << CK_CTL_OPT_KIND) | (1u << CK_CTL_OPT_DISABLED),
+	  ck_ctl_rules_create,
+	  "create NAME --sql SQL --action workorder [--sql-version V] [--kind K] [--disabled]",
+	  "create a rule",
+	  "Creates rule NAME. When the SQL does not compile, prints clickd's message\n"
+	  "with the line and column and exits 1.\n"
+	  "\n"
+	  "  --sql SQL          the rule's IoT SQL, e.g.\n"
+	  "                     \"SELECT * FROM 'iotbutton/+' WHERE clickType = 'SINGLE'\"\n"
+	  "  --sql-version V    IoT SQL version (clickd's default: 2016-03-23)\n"
+	  "  --action workorder the action to run when the rule matches\n"
+	  "  --kind K           the work order's kind (default: the rule name)\n"
+	  "  --disabled         create the rule disabled\n" },
+	{ "rules", "list", 0, ck_ctl_rules_list, "list", "list rules",
+	  "Lists rules: NAME ENABLED SQL.\n" },
+	{ "workorders", "list", (1u << CK_CTL_OPT_STATUS) | (1u << CK_CTL_OPT_THING),
+	  ck_ctl_workorders_list, "list [--status S] [--thing T]", "list work orders, newest first",
+	  "Lists work orders, newest first:\n"
+	  "ID KIND STATUS THING CLICK LOCATION PRESSED CREATED (local time).\n"
+	  "\n"
+	  "  --status S         only work orders with status S, e.g. raised\n"
+	  "  --thing T          only work orders of thing T\n" },
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char global_help[] =
+    "Options:\n"
+    "  --server URL        clickd's address (default $CLICKD_SERVER, else\n"
+    "                      " CK_CTL_DEFAULT_SERVER ")\n"
+    "  --token TOKEN       API token (other local users can see it; prefer a file)\n"
+    "  --token-file FILE   read the API token from FILE; without either option:\n"
+    "                      $CLICKD_TOKEN, else $CLICKD_DATA_DIR/admin.token,\n"
+    "                      else ./clickd-data/admin.token\n"
+    "  --json              print JSON instead of tables\n"
+    "  -h, --help          show help; after a command, the command's help\n"
+    "  --version           show the version\n"
+    "\n"
+    "Exit status: 0 success, 1 error from clickd or local failure, 2 usage error,\n"
+    "3 clickd unreachable.\n";
+
+static void print_main_help(void)
+{
+	printf("Usage: clickctl [OPTIONS] COMMAND [ARGS]\n\n"
+	       "Administers clickd through its HTTP API.\n\nCommands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		printf("  %s %s\n      %s\n", commands[i].group, commands[i].usage,
+		       commands[i].summary);
+	printf("\n%s", global_help);
+}
+
+static void print_group_help(const char *group)
+{
+	printf("Usage: clickctl [OPTIONS] %s COMMAND [ARGS]\n\nCommands:\n", group);
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (strcmp(commands[i].group, group) == 0)
+			printf("  %s %s\n      %s\n", group, commands[i].usage,
+			       commands[i].summary);
+	}
+	printf("\n%s", global_help);
+}
+
+static void print_command_help(const struct command *cmd)
+{
+	printf("Usage: clickctl [OPTIONS] %s %s\n\n%s\n%s", cmd->group, cmd->usage, cmd->help,
+	       global_help);
+}
+
+static const char *option_name(int id)
+{
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		if (options[i].id == id)
+			return options[i].name;
+	}
+	return "?";
+}
+
+static bool group_exists(const char *group)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (strcmp(commands[i].group, group) == 0)
+			return true;
+	}
+	return false;
+}
+
+static const struct command *find_command(const char *group, const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (strcmp(commands[i].group, group) == 0 && strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	}
+	return NULL;
+}
+
+/*
+ * Reads the token from path into a malloc'd string without trailing
+ * whitespace. Returns 0, or a negative errno with the reason in err (never
+ * the file's content).
+ */
+static int read_token_file(const char *path, char **out, char *err, size_t err_len)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, rc = 0;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, err_len, "cannot read the API token from %s: %s", path,
+		         strerror(errno));
+		return rc;
+	}
+	buf = malloc(TOKEN_FILE_MAX + 1);
+	if (!buf) {
+		rc = -ENOMEM;
+		snprintf(err, err_len, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + len, TOKEN_FILE_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			snprintf(err, err_len, "cannot read the API token from %s: %s", path,
+			         strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > TOKEN_FILE_MAX) {
+			rc = -EFBIG;
+			snprintf(err, err_len, "%s is too large to be an API token", path);
+			goto out;
+		}
+	}
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' ' ||
+	                   buf[len - 1] == '\t'))
+		len--;
+	buf[len] = '\0';
+	if (len == 0) {
+		rc = -EINVAL;
+		snprintf(err, err_len, "%s is empty", path);
+		goto out;
+	}
+	*out = buf;
+	buf = NULL;
+out:
+	if (buf) {
+		explicit_bzero(buf, TOKEN_FILE_MAX + 1);
+		free(buf);
+	}
+	close(fd);
+	return rc;
+}
+
+/* The token: --token, --token-file, $CLICKD_TOKEN, then the default file. */
+static int resolve_token(const struct ck_cli_args *args, char **out, char *err, size_t err_len)
+{
+	const char *token = ck_cli_opt_value(args, CK_CTL_OPT_TOKEN);
+	const char *file = ck_cli_opt_value(args, CK_CTL_OPT_TOKEN_FILE);
+	const char *env = getenv("CLICKD_TOKEN");
+	const char *data_dir = getenv("CLICKD_DATA_DIR");
+	char path[4096];
+
+	*out = NULL;
+	if (token) {
+		*out = strdup(token);
+		return *out ? 0 : -ENOMEM;
+	}
+	if (file)
+		return read_token_file(file, out, err, err_len);
+	if (env && env[0]) {
+		*out = strdup(env);
+		return *out ? 0 : -ENOMEM;
+	}
+	if (data_dir && data_dir[0])
+		snprintf(path, sizeof(path), "%s/admin.token", data_dir);
+	else
+		snprintf(path, sizeof(path), "./clickd-data/admin.token");
+	return read_token_file(path, out, err, err_len);
+}
+
+/* Prints "clickctl: ..." on stderr, control characters shown as '?'. */
+int ck_ctl_fail(int status, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	for (char *p = line; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	}
+	fprintf(stderr, "clickctl: %s\n", line);
+	return status;
+}
+
+/* String member or NULL; see clickctl.h. */
+const char *ck_ctl_json_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Unix ms member as local ISO 8601, or "-"; see clickctl.h. */
+const char *ck_ctl_json_time(const cJSON *o, const char *key, char *buf, size_t len)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!cJSON_IsNumber(v) || v->valuedouble < -9.2e18 || v->valuedouble > 9.2e18 ||
+	    ck_cli_format_time((int64_t)v->valuedouble, buf, len) < 0)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+/* Prints indented JSON; see clickctl.h. */
+int ck_ctl_print_json(const cJSON *j)
+{
+	char *s = cJSON_Print(j);
+
+	if (!s)
+		return ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
+	puts(s);
+	cJSON_free(s);
+	return CK_CTL_EXIT_OK;
+}
+
+/* Prints {"items": [...], "next": null}; see clickctl.h. */
+int ck_ctl_print_json_list(const cJSON *items)
+{
+	cJSON *o = cJSON_CreateObject();
+	int rc;
+
+	if (!o || !cJSON_AddItemReferenceToObject(o, "items", (cJSON *)items) ||
+	    !cJSON_AddNullToObject(o, "next")) {
+		cJSON_Delete(o);
+		return ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
+	}
+	rc = ck_ctl_print_json(o);
+	cJSON_Delete(o);
+	return rc;
+}
+
+/* Prints a table; see clickctl.h. */
+int ck_ctl_print_table(const struct ck_cli_table *t)
+{
+	char *s = ck_cli_table_render(t);
+
+	if (!s)
+		return ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
+	fputs(s, stdout);
+	free(s);
+	return CK_CTL_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct ck_cli_args args;
+	struct ck_ctl ctx = { 0 };
+	const struct command *cmd;
+	const char *server;
+	char err[512];
+	char *token = NULL;
+	int rc;
+
+	if (ck_cli_parse(argc - 1, argv + 1, options, sizeof(options) / sizeof(options[0]), &args,
+	                 err, sizeof(err)) < 0)
+		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "%s", err);
+	if (ck_cli_opt_value(&args, CK_CTL_OPT_VERSION)) {
+		printf("clickctl %s\n", CK_VERSION);
+		return CK_CTL_EXIT_OK;
+	}
+	if (args.n_pos == 0) {
+		if (ck_cli_opt_value(&args, CK_CTL_OPT_HELP)) {
+			print_main_help();
+			return CK_CTL_EXIT_OK;
+		}
+		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "no command given (try clickctl --help)");
+	}
+	if (!group_exists(args.pos[0]))
+		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "unknown command '%s' (try clickctl --help)",
+		                   args.pos[0]);
+	if (args.n_pos == 1) {
+		if (ck_cli_opt_value(&args, CK_CTL_OPT_HELP)) {
+			print_group_help(args.pos[0]);
+			return CK_CTL_EXIT_OK;
+		}
+		return ck_ctl_fail(CK_CTL_EXIT_USAGE,
+		                   "'%s' needs a command (try clickctl %s --help)", args.pos[0],
+		                   args.pos[0]);
+	}
+	cmd = find_command(args.pos[0], args.pos[1]);
+	if (!cmd)
+		return ck_ctl_fail(CK_CTL_EXIT_USAGE,
+		                   "unknown command '%s %s' (try clickctl %s --help)", args.pos[0],
+		                   args.pos[1], args.pos[0]);
+	if (ck_cli_opt_value(&args, CK_CTL_OPT_HELP)) {
+		print_command_help(cmd);
+		return CK_CTL_EXIT_OK;
+	}
+	for (size_t i = 0; i < args.n_opts; i++) {
+		uint32_t bit = 1u << args.opts[i].id;
+		if (!((GLOBAL_OPTS | cmd->opts) & bit))
+			return ck_ctl_fail(
+			    CK_CTL_EXIT_USAGE,
+			    "unknown option --%s for '%s %s' (try clickctl %s %s --help)",
+			    option_name(args.opts[i].id), cmd->group, cmd->name, cmd->group,
+			    cmd->name);
+	}
+
+	server = ck_cli_opt_value(&args, CK_CTL_OPT_SERVER);
+	if (!server)
+		server = getenv("CLICKD_SERVER");
+	if (!server || !server[0])
+		server = CK_CTL_DEFAULT_SERVER;
+	if (resolve_token(&args, &token, err, sizeof(err)) < 0) {
+		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL,
+		                 "%s (give --token-file, --token or CLICKD_TOKEN)", err);
+		goto out;
+	}
+	if (ck_ctl_http_new(server, token, &ctx.http, err, sizeof(err)) < 0) {
+		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "%s", err);
+		goto out;
+	}
+	ctx.args = &args;
+	ctx.operands = args.pos + 2;
+	ctx.n_operands = args.n_pos - 2;
+	ctx.json = ck_cli_opt_value(&args, CK_CTL_OPT_JSON) != NULL;
+	rc = cmd->run(&ctx);
+	if (fflush(stdout) != 0 && rc == CK_CTL_EXIT_OK)
+		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "cannot write the output: %s", strerror(errno));
+out:
+	ck_ctl_http_free(ctx.http);
+	if (token) {
+		explicit_bzero(token, strlen(token));
+		free(token);
+	}
+	return rc;
+}
