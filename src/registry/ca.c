@@ -584,6 +584,17 @@ static int host_is_valid(const char *h)
 	return 1;
 }
 
+/* True when hosts[i] already appeared in hosts[0..i): callers may list a
+ * name twice (an endpoint that is also "localhost"). */
+static int seen_before(const char *const *hosts, size_t i)
+{
+	for (size_t k = 0; k < i; k++) {
+		if (strcmp(hosts[k], hosts[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Appends one host as an IP or DNS GeneralName. */
 static int add_san(GENERAL_NAMES *names, const char *host)
 {
@@ -658,6 +669,8 @@ int ck_ca_issue_server(struct ck_ca *ca, const char *const *hosts, size_t n_host
 			        hosts[i] ? hosts[i] : "(null)");
 			goto out;
 		}
+		if (seen_before(hosts, i))
+			continue;
 		if (!add_san(names, hosts[i])) {
 			rc = -ENOMEM;
 			set_err(err, err_len, "cannot encode host name \"%s\"", hosts[i]);

@@ -250,13 +250,14 @@ static void test_server(void)
 {
 	char dir[128], p[256], err[256];
 	struct ck_ca *ca = NULL;
-	static const char *const hosts[] = { "localhost", "127.0.0.1", "::1", "broker.example" };
+	static const char *const hosts[] = { "localhost", "127.0.0.1", "::1", "broker.example",
+		                             "localhost" };
 
 	snprintf(dir, sizeof(dir), "%s/ca", root);
 	CK_CHECK_INT(ck_ca_open(dir, &ca, err, sizeof(err)), ==, 0);
 	if (!ca)
 		return;
-	CK_CHECK_INT(ck_ca_issue_server(ca, hosts, 4, err, sizeof(err)), ==, 0);
+	CK_CHECK_INT(ck_ca_issue_server(ca, hosts, 5, err, sizeof(err)), ==, 0);
 	path_in(p, sizeof(p), "ca", CK_CA_SERVER_KEY);
 	CK_CHECK_INT(file_mode(p), ==, 0600);
 	path_in(p, sizeof(p), "ca", CK_CA_SERVER_CERT);
@@ -276,6 +277,10 @@ static void test_server(void)
 		CK_CHECK_INT(X509_check_host(x, "127.0.0.1", 0, 0, NULL), ==, 0);
 		CK_CHECK_INT(verify(cax, x, X509_PURPOSE_SSL_SERVER), ==, X509_V_OK);
 		CK_CHECK(X509_get_extended_key_usage(x) == XKU_SSL_SERVER);
+		/* The repeated "localhost" is listed once. */
+		GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+		CK_CHECK_INT(names ? sk_GENERAL_NAME_num(names) : -1, ==, 4);
+		GENERAL_NAMES_free(names);
 	}
 
 	/* The key file holds the certificate's key. */
