@@ -237,13 +237,14 @@ static int print_created(struct ck_ctl *c, const char *name, const char *dir, cJ
  */
 int ck_ctl_thing_create(struct ck_ctl *c)
 {
-	const char *dir = ck_cli_opt_value(c->args, CK_CTL_OPT_OUT);
+	const char *out_opt = ck_cli_opt_value(c->args, CK_CTL_OPT_OUT);
 	bool force = ck_cli_opt_value(c->args, CK_CTL_OPT_FORCE) != NULL;
 	struct ck_ctl_api_error e;
 	cJSON *body = NULL, *thing = NULL, *reply = NULL, *empty = NULL;
 	const cJSON *endpoint, *port;
 	const char *name, *cert, *key, *ca, *host;
-	char path[PATH_LEN + 64], esc[3 * 128 + 1];
+	char dir[PATH_LEN], path[PATH_LEN + 64], esc[3 * 128 + 1];
+	size_t dir_len;
 	char *conf = NULL;
 	struct stat st;
 	int rc;
@@ -256,9 +257,15 @@ int ck_ctl_thing_create(struct ck_ctl *c)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE,
 		                   "invalid thing name \"%s\": use 1-128 of a-z A-Z 0-9 : _ -",
 		                   name);
-	if (!dir || !dir[0])
+	if (!out_opt || !out_opt[0])
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "thing create needs --out DIR (%s)",
 		                   usage_hint);
+	dir_len = strlen(out_opt);
+	if (dir_len >= sizeof(dir))
+		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "--out: path too long");
+	memcpy(dir, out_opt, dir_len + 1);
+	while (dir_len > 1 && dir[dir_len - 1] == '/')
+		dir[--dir_len] = '\0';
 	body = thing_body(c, name, &rc);
 	if (!body)
 		return rc;
