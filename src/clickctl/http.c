@@ -350,7 +350,6 @@ int ck_ctl_print_api_error(const struct ck_ctl_api_error *e)
 {
 	if (e->status == 401)
 		return ck_ctl_fail(CK_CTL_EXIT_FAIL,
-		                   "%s (check the token: --token-file, --token or CLICKD_TOKEN)",
-		                   e->message);
+		                   "%s; check --token-file, --token or CLICKD_TOKEN", e->message);
 	return ck_ctl_fail(CK_CTL_EXIT_FAIL, "%s", e->message);
 }
