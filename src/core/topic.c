@@ -1,0 +1,130 @@
+/*
+ * Topic names and filters (see topic.h): validation against AWS IoT's
+ * limits and matching with AWS IoT's rules, which differ from MQTT in one
+ * place ('a/#' does not match 'a'). Pure string functions: no allocation,
+ * no state. Splitting on '/' keeps empty levels, so 'a//b' has three.
+ */
+#include "core/topic.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	if (cp >= 0xd800 && cp <= 0xdfff)
+		return 0;
+	return len;
+}
+
+/*
+ * Common checks for names and filters: 1..CK_TOPIC_MAX_LEN bytes of
+ * well-formed UTF-8 and at most CK_TOPIC_MAX_LEVELS levels. Returns the
+ * length, or 0 when a check fails.
+ */
+static size_t topic_common_valid(const char *s)
+{
+	if (!s)
+		return 0;
+	size_t n = strnlen(s, CK_TOPIC_MAX_LEN + 1);
+	if (n == 0 || n > CK_TOPIC_MAX_LEN)
+		return 0;
+	const unsigned char *u = (const unsigned char *)s;
+	int levels = 1;
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_seq(u + i, n - i);
+		if (k == 0)
+			return 0;
+		if (u[i] == '/' && ++levels > CK_TOPIC_MAX_LEVELS)
+			return 0;
+		i += k;
+	}
+	return n;
+}
+
+/* True when name is a valid topic name (see topic.h). */
+bool ck_topic_name_valid(const char *name)
+{
+	size_t n = topic_common_valid(name);
+	if (n == 0)
+		return false;
+	return memchr(name, '+', n) == NULL && memchr(name, '#', n) == NULL;
+}
+
+/* True when filter is a valid topic filter (see topic.h). */
+bool ck_topic_filter_valid(const char *filter)
+{
+	size_t n = topic_common_valid(filter);
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = filter[i];
+		if (c != '+' && c != '#')
+			continue;
+		bool starts = i == 0 || filter[i - 1] == '/';
+		bool ends = i + 1 == n || filter[i + 1] == '/';
+		if (!starts || !ends)
+			return false;
+		if (c == '#' && i + 1 != n)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * True when filter matches topic. Both are assumed valid; NULL matches
+ * nothing. '#' needs at least one more topic level (AWS, not MQTT), and a
+ * filter whose first level is a wildcard never matches a '$' topic.
+ */
+bool ck_topic_match(const char *filter, const char *topic)
+{
+	if (!filter || !topic)
+		return false;
+	if ((filter[0] == '+' || filter[0] == '#') && topic[0] == '$')
+		return false;
+	const char *f = filter;
+	const char *t = topic; /* NULL once the topic has no more levels */
+	for (;;) {
+		size_t flen = strcspn(f, "/");
+		if (flen == 1 && f[0] == '#')
+			return t != NULL;
+		if (!t)
+			return false;
+		size_t tlen = strcspn(t, "/");
+		bool plus = flen == 1 && f[0] == '+';
+		if (!plus && (flen != tlen || memcmp(f, t, flen) != 0))
+			return false;
+		bool fmore = f[flen] == '/';
+		bool tmore = t[tlen] == '/';
+		if (!fmore)
+			return !tmore;
+		f += flen + 1;
+		t = tmore ? t + tlen + 1 : NULL;
+	}
+}

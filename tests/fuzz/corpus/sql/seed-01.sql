@@ -1,0 +1,1 @@
+SELECT * FROM 'iotbutton/+' WHERE clickType = 'SINGLE'

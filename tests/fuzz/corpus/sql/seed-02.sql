@@ -1,0 +1,1 @@
+SELECT serialNumber AS thing, clickType, batteryVoltage FROM 'iotbutton/#'

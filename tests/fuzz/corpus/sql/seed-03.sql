@@ -1,0 +1,1 @@
+SELECT VALUE clickType FROM 'a'

@@ -1,0 +1,1 @@
+SELECT *, 15 AS speed, topic(2) AS id, clientid() AS c, timestamp() AS ts FROM 'a/+'

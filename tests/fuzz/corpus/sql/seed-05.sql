@@ -1,0 +1,1 @@
+SELECT state.debug AS state.debug, o.x.y AS state.reported.y FROM 'a'

@@ -1,0 +1,1 @@
+SELECT VALUE CASE a WHEN 1 THEN 'one' ELSE 'other' END FROM 'a'

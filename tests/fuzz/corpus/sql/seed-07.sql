@@ -1,0 +1,1 @@
+SELECT VALUE CASE WHEN a > 0 THEN 'pos' END FROM 'a'

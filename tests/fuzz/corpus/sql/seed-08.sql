@@ -1,0 +1,1 @@
+SELECT VALUE [a, b, {'k': s, 'l': [1, 2.5, -3E2]}] FROM 'a'

@@ -1,0 +1,1 @@
+SELECT VALUE get((SELECT v FROM e WHERE n = 't'), 0).v FROM 'a'

@@ -1,0 +1,1 @@
+SELECT VALUE arr[1] + '!' + 1 FROM 'a' WHERE NOT isUndefined(arr) AND (a <> 2 OR b >= '2')

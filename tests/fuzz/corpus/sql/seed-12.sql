@@ -1,0 +1,1 @@
+SELECT cast(b AS Int) AS i, cast(a AS String) AS s, cast('1' AS Boolean) AS x FROM 'a'

@@ -1,0 +1,1 @@
+SELECT concat(arr, 'x', [1]), substring('héllo', 1, 3), replace(s, 't', 'T') FROM 'a'

@@ -1,0 +1,1 @@
+SELECT regexp_replace(s, '(t)r', '$1$1'), regexp_substr('aaa', 'a+') FROM 'a'

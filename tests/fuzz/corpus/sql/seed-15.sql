@@ -1,0 +1,1 @@
+SELECT encode(*, 'base64') AS raw, decode('eyJhIjoxfQ==', 'base64').a AS a FROM 'a'

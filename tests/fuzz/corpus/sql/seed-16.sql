@@ -1,0 +1,1 @@
+SELECT md5(s), sha256(s), trunc(b, 1), round(-1.5), bitnot(1) FROM 'a'

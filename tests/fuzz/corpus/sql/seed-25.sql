@@ -1,0 +1,1 @@
+SELECT lpad(lpad(lpad(s, 1000), 1000), 1000) AS p FROM 'a' WHERE "x" = 'x'

@@ -1,0 +1,7 @@
+SELECT
+  a AS x,
+  upper(s)
+FROM
+  'x/+'
+WHERE
+  n = null
