@@ -29,7 +29,7 @@
 
 #define DEFAULT_TIMEOUT_S 10.0
 #define MAX_TIMEOUT_S     3600.0
-#define ALARM_GRACE_MS    500
+#define ALARM_GRACE_MS    100
 #define POWER_SUPPLY_DIR  "/sys/class/power_supply"
 
 static void usage(FILE *f)
