@@ -50,7 +50,7 @@ int ck_broker_render_config(const struct ck_broker_config *c, char *buf, size_t 
 	                 "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
 	                 "log_timestamp_format %%Y-%%m-%%dT%%H:%%M:%%S\n"
 	                 "connection_messages true\n"
-	                 "message_size_limit 262144\n"
+	                 "max_packet_size 266240\n"
 	                 "max_inflight_messages 20\n"
 	                 "plugin %s\n"
 	                 "plugin_opt_data_dir %s\n"
@@ -132,6 +132,18 @@ void ck_broker_free(struct ck_broker *b)
 	free(b);
 }
 
+/* Records the child's pid for ck_broker_stop_stale() of a later clickd. */
+static void write_pid_file(const char *data_dir, pid_t pid)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/mosquitto.pid", data_dir);
+	FILE *f = fopen(path, "we");
+	if (!f || fprintf(f, "%d\n", (int)pid) < 0)
+		ck_warn("broker", "cannot write %s: %s", path, strerror(errno));
+	if (f)
+		fclose(f);
+}
+
 int ck_broker_start(struct ck_broker *b, int64_t now_ms)
 {
 	char conf[4096];
@@ -156,6 +168,7 @@ int ck_broker_start(struct ck_broker *b, int64_t now_ms)
 	}
 	b->pid = pid;
 	b->state = CK_BROKER_STARTING;
+	write_pid_file(b->cfg.data_dir, pid);
 	b->started_ms = now_ms;
 	ck_info("broker", "started %s (pid %d), devices on %s:%d", b->cfg.mosquitto_path, (int)pid,
 	        b->cfg.mqtt_addr, b->cfg.mqtt_port);

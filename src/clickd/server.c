@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -258,15 +259,25 @@ static int setup(struct server *sv, char *err, size_t err_len)
 	return 0;
 }
 
+/*
+ * Blocks the signals the loop reads from its signalfd. Must run before any
+ * thread starts: a thread created with them unblocked would take SIGTERM's
+ * default action and kill clickd without stopping the broker.
+ */
+static void block_signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 static int setup_loop(struct server *sv, char *err, size_t err_len)
 {
 	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	block_signals(&mask);
 
 	sv->epfd = epoll_create1(EPOLL_CLOEXEC);
 	sv->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -453,7 +464,9 @@ int ck_server_run(const struct ck_options *opt)
 	struct server sv = { .opt = opt };
 	char err[512] = "";
 	int status = 1;
+	sigset_t mask;
 
+	block_signals(&mask);
 	if (setup(&sv, err, sizeof(err)) != 0 || setup_loop(&sv, err, sizeof(err)) != 0) {
 		fprintf(stderr, "clickd: %s\n", err);
 		goto out;
