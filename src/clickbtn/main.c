@@ -319,6 +319,7 @@ int main(int argc, char **argv)
 		.key = cfg.key,
 		.ca = cfg.ca,
 		.deadline_ms = deadline,
+		.timeout_s = o.timeout_s,
 		.verbose = o.verbose,
 		.payload = make_payload,
 		.arg = &ctx,

@@ -330,9 +330,8 @@ static int run(struct session *s, struct mosquitto *mosq)
 		int64_t left = j->deadline_ms - ck_click_now_ms();
 		if (left <= 0)
 			return finish(s, CK_CLICK_EXIT_TIMEOUT,
-			              "timed out after %.3g s waiting for %s from %s:%d",
-			              (double)(j->deadline_ms - s->started_ms) / 1000.0,
-			              waiting_for(s->stage), j->host, j->port);
+			              "timed out after %g s waiting for %s from %s:%d",
+			              j->timeout_s, waiting_for(s->stage), j->host, j->port);
 		if (s->stage == ST_CONNECTED) {
 			send_press(s, mosq);
 			continue;

@@ -30,6 +30,7 @@ struct ck_click_job {
 	const char *topic;
 	const char *cert, *key, *ca; /* paths */
 	int64_t deadline_ms;         /* ck_click_now_ms() clock */
+	double timeout_s;            /* the limit, for messages */
 	bool verbose;                /* progress and libmosquitto's log on stderr */
 	/*
 	 * Called once, after a successful CONNACK and before the PUBLISH:
