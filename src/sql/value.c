@@ -793,10 +793,10 @@ static int jp_value(struct jp *j, struct ck_sql_val *out)
 int ck_sql_json_parse(struct ck_sql_arena *a, const uint8_t *p, size_t n, enum ck_sql_version ver,
                       struct ck_sql_val *out)
 {
-	struct jp j = { .a = a, .p = p, .end = p + n, .ver = ver };
 	*out = ck_sql_undef();
 	if (!p)
 		return -EINVAL;
+	struct jp j = { .a = a, .p = p, .end = p + n, .ver = ver };
 	int rc = jp_value(&j, out);
 	if (rc == 0) {
 		jp_ws(&j);
