@@ -681,10 +681,65 @@ static val fn_sha256(ctx *c, const val *a, size_t n)
 
 /* ---- regular expressions (POSIX extended syntax) ---- */
 
+#define RE_MAX_LEN    256 /* longest pattern accepted */
+#define RE_MAX_QUANT  16  /* quantifiers per pattern */
+#define RE_MAX_BRACES 2   /* {m,n} repetitions per pattern */
+#define RE_MAX_BOUND  100 /* largest m or n in {m,n} */
+
+/*
+ * glibc compiles a pattern into an automaton whose size can explode with
+ * stacked or nested repetition, and back-references make matching
+ * exponential. Patterns may come from payloads, so only modest ones are
+ * compiled: short, few quantifiers, none stacked, small bounded
+ * repetitions, no back-references. Anything else counts as invalid.
+ */
+static bool re_safe(const char *p, size_t n)
+{
+	int quant = 0, braces = 0;
+	bool prev_quant = false;
+	if (n > RE_MAX_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = p[i];
+		if (ch == '\\') {
+			if (i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '9')
+				return false;
+			i++;
+			prev_quant = false;
+			continue;
+		}
+		bool q = ch == '*' || ch == '+' || ch == '?' || ch == '{';
+		if (!q) {
+			prev_quant = false;
+			continue;
+		}
+		if (prev_quant || ++quant > RE_MAX_QUANT)
+			return false;
+		prev_quant = true;
+		if (ch != '{')
+			continue;
+		if (++braces > RE_MAX_BRACES)
+			return false;
+		long bound = 0;
+		for (i++; i < n && p[i] != '}'; i++) {
+			if (p[i] >= '0' && p[i] <= '9') {
+				bound = bound * 10 + (p[i] - '0');
+				if (bound > RE_MAX_BOUND)
+					return false;
+			} else if (p[i] == ',') {
+				bound = 0;
+			} else {
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
 static bool re_compile(ctx *c, val pattern, regex_t *re)
 {
 	val p = sconv(c, pattern);
-	if (p.t != CK_SQL_STR || memchr(p.u.s.p, '\0', p.u.s.n))
+	if (p.t != CK_SQL_STR || memchr(p.u.s.p, '\0', p.u.s.n) || !re_safe(p.u.s.p, p.u.s.n))
 		return false;
 	return regcomp(re, p.u.s.p, REG_EXTENDED) == 0;
 }
