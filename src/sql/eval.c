@@ -508,6 +508,36 @@ struct ck_sql_val ck_sql_eval_node(struct ck_sql_ctx *c, const struct ck_sql_nod
 	return ck_sql_undef();
 }
 
+int ck_sql_ctx_init(struct ck_sql_ctx *c, const struct ck_sql_message *msg, enum ck_sql_version ver)
+{
+	memset(c, 0, sizeof(*c));
+	ck_sql_arena_init(&c->arena, CK_SQL_EVAL_BUDGET);
+	c->msg = msg;
+	c->ver = ver;
+	int rc = -EINVAL;
+	if (msg->payload_len <= CK_SQL_STR_MAX)
+		rc = ck_sql_json_parse(&c->arena, msg->payload, msg->payload_len, ver, &c->payload);
+	if (rc == -ENOMEM && c->arena.oom) {
+		ck_sql_arena_cleanup(&c->arena);
+		return -ENOMEM;
+	}
+	if (rc != 0) {
+		/* not JSON: '*' is the raw bytes, fields are Undefined */
+		ck_sql_arena_cleanup(&c->arena);
+		ck_sql_arena_init(&c->arena, CK_SQL_EVAL_BUDGET);
+		c->payload.t = CK_SQL_BIN;
+		c->payload.u.s.p = msg->payload ? (const char *)msg->payload : "";
+		c->payload.u.s.n = msg->payload ? msg->payload_len : 0;
+	}
+	c->doc = c->payload;
+	return 0;
+}
+
+void ck_sql_ctx_cleanup(struct ck_sql_ctx *c)
+{
+	ck_sql_arena_cleanup(&c->arena);
+}
+
 int ck_sql_eval(const struct ck_sql_rule *rule, const struct ck_sql_message *msg, cJSON **out)
 {
 	struct ck_sql_ctx c;
@@ -516,27 +546,9 @@ int ck_sql_eval(const struct ck_sql_rule *rule, const struct ck_sql_message *msg
 	*out = NULL;
 	if (!rule || !msg)
 		return -EINVAL;
-	memset(&c, 0, sizeof(c));
-	ck_sql_arena_init(&c.arena, CK_SQL_EVAL_BUDGET);
-	c.msg = msg;
-	c.ver = rule->ver;
-	int prc = -EINVAL;
-	if (msg->payload_len <= CK_SQL_STR_MAX)
-		prc =
-		    ck_sql_json_parse(&c.arena, msg->payload, msg->payload_len, c.ver, &c.payload);
-	if (prc == -ENOMEM && c.arena.oom) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if (prc != 0) {
-		/* not JSON: '*' is the raw bytes, fields are Undefined */
-		ck_sql_arena_cleanup(&c.arena);
-		ck_sql_arena_init(&c.arena, CK_SQL_EVAL_BUDGET);
-		c.payload.t = CK_SQL_BIN;
-		c.payload.u.s.p = msg->payload ? (const char *)msg->payload : "";
-		c.payload.u.s.n = msg->payload ? msg->payload_len : 0;
-	}
-	c.doc = c.payload;
+	rc = ck_sql_ctx_init(&c, msg, rule->ver);
+	if (rc)
+		return rc;
 	if (rule->sel.where && !ck_sql_is_true(ck_sql_eval_node(&c, rule->sel.where)))
 		goto out;
 	struct ck_sql_val v = eval_items(&c, &rule->sel);
@@ -547,6 +559,6 @@ int ck_sql_eval(const struct ck_sql_rule *rule, const struct ck_sql_message *msg
 	*out = ck_sql_to_cjson(v, c.ver);
 	rc = *out ? 1 : -ENOMEM;
 out:
-	ck_sql_arena_cleanup(&c.arena);
+	ck_sql_ctx_cleanup(&c);
 	return rc;
 }

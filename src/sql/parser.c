@@ -925,3 +925,21 @@ int ck_sql_parse(struct ck_sql_rule *rule, const struct ck_sql_token *toks,
 	rule->sel = *s;
 	return 0;
 }
+
+int ck_sql_parse_expr(struct ck_sql_rule *rule, const struct ck_sql_token *toks,
+                      struct ck_sql_error *err, struct ck_sql_node **out)
+{
+	struct parser p = { .r = rule, .a = &rule->arena, .t = toks, .err = err };
+	struct ck_sql_node *n = parse_expr(&p);
+	if (n && p.t->t != CK_TOK_EOF) {
+		char buf[48];
+		fail(&p, p.t, "unexpected %s after the expression",
+		     describe(p.t, buf, sizeof(buf)));
+	}
+	if (p.rc)
+		return p.rc;
+	if (!n)
+		return -ENOMEM;
+	*out = n;
+	return 0;
+}

@@ -72,4 +72,33 @@ const char *ck_sql_rule_topic_filter(const struct ck_sql_rule *rule);
  */
 int ck_sql_eval(const struct ck_sql_rule *rule, const struct ck_sql_message *msg, cJSON **out);
 
+/*
+ * Substitution templates for action parameters (rules-sql.md §15): text in
+ * which ${expr} is replaced by the value of an IoT SQL expression evaluated
+ * against the original message (not the SELECT output), and "$$" stands
+ * for "$". Compiled once like a rule; immutable afterwards.
+ */
+struct ck_sql_template;
+
+/*
+ * Compiles text. Returns 0 and a new template in *out (free with
+ * ck_sql_template_free); -EINVAL with err filled (line and column within
+ * text) for a bad expression or an unterminated "${"; -E2BIG when text is
+ * longer than CK_SQL_MAX_LEN; -ENOMEM.
+ */
+int ck_sql_template_compile(const char *text, enum ck_sql_version version,
+			    struct ck_sql_template **out, struct ck_sql_error *err);
+
+void ck_sql_template_free(struct ck_sql_template *tpl);
+
+/*
+ * Renders tpl for msg into a new NUL-terminated string in *out (caller
+ * frees with free()). Strings appear as they are, numbers and Booleans as
+ * in JSON, arrays and objects as compact JSON, Null as "null", Undefined
+ * as nothing. Returns 0, or -ENOMEM, or -E2BIG when the result would be
+ * longer than 1 MiB.
+ */
+int ck_sql_template_render(const struct ck_sql_template *tpl, const struct ck_sql_message *msg,
+			   char **out);
+
 #endif

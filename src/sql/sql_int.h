@@ -306,6 +306,9 @@ struct ck_sql_rule {
  * with err filled, or -ENOMEM. */
 int ck_sql_parse(struct ck_sql_rule *rule, const struct ck_sql_token *toks,
                  struct ck_sql_error *err);
+/* Same for a lone expression (a template's ${...}); *out gets the tree. */
+int ck_sql_parse_expr(struct ck_sql_rule *rule, const struct ck_sql_token *toks,
+                      struct ck_sql_error *err, struct ck_sql_node **out);
 
 /* ---- evaluation and functions ---- */
 
@@ -326,6 +329,12 @@ struct ck_sql_func {
 	bool since_2016;
 	ck_sql_fn fn;
 };
+
+/* Prepares an evaluation of msg: arena, payload parsed (or binary). Returns
+ * 0 or -ENOMEM. Release with ck_sql_ctx_cleanup. */
+int ck_sql_ctx_init(struct ck_sql_ctx *c, const struct ck_sql_message *msg,
+                    enum ck_sql_version ver);
+void ck_sql_ctx_cleanup(struct ck_sql_ctx *c);
 
 /* The function called name (case-insensitive), or NULL. */
 const struct ck_sql_func *ck_sql_func_find(const char *name, size_t n);

@@ -3,6 +3,7 @@
  * SQL text (NUL-terminated copy); when it compiles, it is evaluated against
  * a JSON payload, a binary payload and an empty one, under both SQL
  * versions, and the output is printed to exercise the conversion to cJSON.
+ * The same text is also compiled and rendered as a substitution template.
  */
 #include "sql/sql.h"
 
@@ -56,6 +57,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		eval_one(rule, binary_payload, sizeof(binary_payload));
 		eval_one(rule, NULL, 0);
 		ck_sql_rule_free(rule);
+	}
+	struct ck_sql_template *tpl = NULL;
+	if (ck_sql_template_compile(sql, CK_SQL_2016_03_23, &tpl, NULL) == 0) {
+		struct ck_sql_message msg = {
+			.topic = "iotbutton/G030JF0001",
+			.payload = (const uint8_t *)json_payload,
+			.payload_len = sizeof(json_payload) - 1,
+		};
+		char *text = NULL;
+		if (ck_sql_template_render(tpl, &msg, &text) == 0)
+			free(text);
+		ck_sql_template_free(tpl);
 	}
 	free(sql);
 	return 0;

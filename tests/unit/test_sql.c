@@ -565,6 +565,82 @@ static void test_api(void)
 	ck_sql_rule_free(rule);
 }
 
+struct tpl_case {
+	const char *text;
+	const char *want; /* rendering, or "ERR l:c message-prefix" */
+};
+
+static const struct tpl_case templates[] = {
+	{ "${topic()}/republish", "iotbutton/G030JF0001/republish" },
+	{ "${topic(2)}/delta", "G030JF0001/delta" },
+	{ "${clientId()}", "G030JF0001" },
+	{ "${floor(timestamp() / 1E3)}", "1700000000" },
+	{ "${(timestamp() % 1E3) * 1E6}", "123000000" },
+	{ "${o.x.y}", "7" },
+	{ "${s}-${a}-${b}-${t}-${n}-${missing}-${arr}", "str-1-2.5-true-null--[1,\"two\",3]" },
+	{ "${o}", "{\"x\":{\"y\":7},\"k-1\":\"dash\"}" },
+	{ "$$aws/things/${topic(2)}/shadow/update", "$aws/things/G030JF0001/shadow/update" },
+	{ "cost $5 ${a}$", "cost $5 1$" },
+	{ "${ {'k': '}'}.k }", "}" },
+	{ "${'a' + \"}\"}", "a}" },
+	{ "plain", "plain" },
+	{ "", "" },
+	{ "${get(*, 'k-1')}", "" },
+	{ "${get(o, 'k-1')}", "dash" },
+	{ "${upper(s)", "ERR 1:1 unterminated ${" },
+	{ "x ${}", "ERR 1:5 expected an expression" },
+	{ "ab\n  ${a +}", "ERR 2:8 expected an expression" },
+	{ "${nosuch()}", "ERR 1:3 unknown function" },
+	{ "${a b}", "ERR 1:5 unexpected 'b'" },
+};
+
+static void test_templates(void)
+{
+	struct ck_sql_message msg = {
+		.topic = TOPIC,
+		.payload = (const uint8_t *)DOC,
+		.payload_len = strlen(DOC),
+		.client_id = "G030JF0001",
+		.timestamp_ms = 1700000000123,
+	};
+	for (size_t i = 0; i < sizeof(templates) / sizeof(templates[0]); i++) {
+		struct ck_sql_template *tpl = NULL;
+		struct ck_sql_error err;
+		char got[512];
+		int rc = ck_sql_template_compile(templates[i].text, CK_SQL_2016_03_23, &tpl, &err);
+		if (rc != 0) {
+			snprintf(got, sizeof(got), "ERR %d:%d %s", err.line, err.column,
+			         err.message);
+		} else {
+			char *text = NULL;
+			rc = ck_sql_template_render(tpl, &msg, &text);
+			snprintf(got, sizeof(got), "%s",
+			         rc == 0 && text ? text : "(render failed)");
+			free(text);
+		}
+		ck_sql_template_free(tpl);
+		const char *want = templates[i].want;
+		bool ok = strncmp(want, "ERR", 3) == 0 ? strncmp(got, want, strlen(want)) == 0
+		                                       : strcmp(got, want) == 0;
+		CK_CHECK(ok);
+		if (!ok)
+			fprintf(stderr, "  template: %s\n  want: %s\n  got:  %s\n",
+			        templates[i].text, want, got);
+	}
+
+	/* binary payload: fields render empty, '*' as base64 */
+	struct ck_sql_template *tpl = NULL;
+	CK_CHECK_INT(ck_sql_template_compile("[${a}|${*}]", CK_SQL_2016_03_23, &tpl, NULL), ==, 0);
+	msg.payload = (const uint8_t *)"hi";
+	msg.payload_len = 2;
+	char *text = NULL;
+	CK_CHECK_INT(ck_sql_template_render(tpl, &msg, &text), ==, 0);
+	CK_CHECK_STR(text, "[|aGk=]");
+	free(text);
+	ck_sql_template_free(tpl);
+	ck_sql_template_free(NULL);
+}
+
 #define RUN(table, ver) check_cases(table, sizeof(table) / sizeof(table[0]), ver)
 
 int main(void)
@@ -578,5 +654,6 @@ int main(void)
 	RUN(errors, CK_SQL_2016_03_23);
 	RUN(v2015, CK_SQL_2015_10_08);
 	test_api();
+	test_templates();
 	return ck_test_main("test_sql");
 }
