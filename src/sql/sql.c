@@ -57,6 +57,20 @@ int ck_sql_compile(const char *sql, enum ck_sql_version version, struct ck_sql_r
 		set_error(err, 0, 0, msg);
 		return -E2BIG;
 	}
+	size_t bad = ck_sql_utf8_check(sql, len);
+	if (bad < len) {
+		int line = 1, col = 1;
+		for (size_t i = 0; i < bad; i++) {
+			if (sql[i] == '\n') {
+				line++;
+				col = 1;
+			} else if (((unsigned char)sql[i] & 0xc0) != 0x80) {
+				col++;
+			}
+		}
+		set_error(err, line, col, "invalid UTF-8");
+		return -EINVAL;
+	}
 	if (version != CK_SQL_2016_03_23 && version != CK_SQL_2015_10_08) {
 		set_error(err, 0, 0, "unknown SQL version");
 		return -EINVAL;

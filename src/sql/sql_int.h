@@ -177,6 +177,8 @@ bool ck_sql_is_true(struct ck_sql_val v);
 struct ck_sql_val ck_sql_base64(struct ck_sql_arena *a, const uint8_t *p, size_t n);
 /* Converts v to a new cJSON tree; Undefined gives an empty raw item. */
 cJSON *ck_sql_to_cjson(struct ck_sql_val v, enum ck_sql_version ver);
+/* Offset of the first byte of s that is not well-formed UTF-8, or n. */
+size_t ck_sql_utf8_check(const char *s, size_t n);
 /* Number of UTF-8 code points in s. */
 size_t ck_sql_utf8_len(const char *s, size_t n);
 /* Byte offset of code point index idx (clamped to n). */

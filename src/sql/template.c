@@ -136,6 +136,12 @@ int ck_sql_template_compile(const char *text, enum ck_sql_version version,
 		         CK_SQL_MAX_LEN);
 		return -E2BIG;
 	}
+	size_t len = strlen(text);
+	size_t bad = ck_sql_utf8_check(text, len);
+	if (bad < len) {
+		set_error(err, text, bad, "invalid UTF-8");
+		return -EINVAL;
+	}
 	struct ck_sql_template *t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;

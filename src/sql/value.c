@@ -416,6 +416,20 @@ static size_t utf8_encode(uint32_t cp, char out[4])
 	return 4;
 }
 
+size_t ck_sql_utf8_check(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp;
+	size_t i = 0;
+	while (i < n) {
+		size_t k = utf8_decode(u + i, n - i, &cp);
+		if (k == 0)
+			return i;
+		i += k;
+	}
+	return n;
+}
+
 size_t ck_sql_utf8_len(const char *s, size_t n)
 {
 	size_t count = 0;
@@ -1203,10 +1217,37 @@ static cJSON *number_to_cjson(struct ck_sql_val v, enum ck_sql_version ver)
 	return cJSON_CreateRaw(num);
 }
 
-/* cJSON strings end at the first NUL: a string holding one is cut there. */
+/*
+ * A cJSON string for p. cJSON strings end at the first NUL, so a string
+ * holding one is cut there. Bytes that are not UTF-8 (regular expressions
+ * work on bytes and can split a character) become U+FFFD, so the output
+ * is always valid JSON.
+ */
 static cJSON *make_string(const char *p)
 {
-	return cJSON_CreateString(p);
+	size_t n = strlen(p);
+	size_t bad = ck_sql_utf8_check(p, n);
+	if (bad == n)
+		return cJSON_CreateString(p);
+	char *clean = malloc(3 * n + 1);
+	if (!clean)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		size_t ok = ck_sql_utf8_check(p + i, n - i);
+		memcpy(clean + o, p + i, ok);
+		o += ok;
+		i += ok;
+		if (i < n) {
+			memcpy(clean + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	clean[o] = '\0';
+	cJSON *item = cJSON_CreateString(clean);
+	free(clean);
+	return item;
 }
 
 cJSON *ck_sql_to_cjson(struct ck_sql_val v, enum ck_sql_version ver)

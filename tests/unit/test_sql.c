@@ -344,6 +344,7 @@ static const struct eval_case functions[] = {
 	{ "SELECT VALUE substring('012345', -50, 50) FROM 'a'", NULL, "\"012345\"" },
 	{ "SELECT VALUE substring('012345', 3, 1) FROM 'a'", NULL, "\"\"" },
 	{ "SELECT VALUE substring('h\xc3\xa9llo', 1, 2) FROM 'a'", NULL, "\"\xc3\xa9\"" },
+	{ "SELECT VALUE regexp_substr('\xc3\xa9', '.') FROM 'a'", NULL, "\"\xef\xbf\xbd\"" },
 	{ "SELECT VALUE Trim(' hi ') FROM 'a'", NULL, "\"hi\"" },
 	{ "SELECT VALUE Ltrim(' h i ') FROM 'a'", NULL, "\"h i \"" },
 	{ "SELECT VALUE rtrim(' h i ') FROM 'a'", NULL, "\" h i\"" },
@@ -450,6 +451,7 @@ static const struct eval_case errors[] = {
 	{ "SELECT a. FROM 'a'", NULL, "ERR 1:16 expected FROM" },
 	{ "SELECT a.'b' FROM 'a'", NULL, "ERR 1:10 expected a field name" },
 	{ "SELECT 1E999 FROM 'a'", NULL, "ERR 1:8 number out of range" },
+	{ "SELECT\n 'caf\xc3\xa9\xff' FROM 'a'", NULL, "ERR 2:7 invalid UTF-8" },
 };
 
 /* 2015-10-08 differences (rules-sql.md §16). */
