@@ -60,7 +60,9 @@ int ck_plugin_journal_append(struct ck_plugin_journal *j, const struct ck_plugin
  * the clickd account pass untouched. A device message is appended and
  * committed, then MOSQ_ERR_SUCCESS lets mosquitto acknowledge it. When the
  * append fails it returns MOSQ_ERR_UNKNOWN, on which mosquitto drops the
- * message and disconnects the client without a PUBACK/PUBREC.
+ * message and disconnects the client without a PUBACK/PUBREC. A device
+ * message on a topic other than its own (which the ACL already prevents)
+ * is not journaled and refused as ck_plugin_acl_write_denied() says.
  */
 int ck_plugin_on_message(int event, void *event_data, void *userdata);
 
