@@ -6,6 +6,7 @@
  * in memory here (cleared after use) and in key.pem, which is created 0600
  * through a temporary file and a rename, and replaced only with --force.
  */
+#include "core/name.h"
 #include "clickctl/clickctl.h"
 
 #include <errno.h>
@@ -253,7 +254,7 @@ int ck_ctl_thing_create(struct ck_ctl *c)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "thing create needs exactly one NAME (%s)",
 		                   usage_hint);
 	name = c->operands[0];
-	if (!ck_cli_thing_name_valid(name))
+	if (!ck_name_valid(name))
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE,
 		                   "invalid thing name \"%s\": use 1-128 of a-z A-Z 0-9 : _ -",
 		                   name);

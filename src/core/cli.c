@@ -5,6 +5,7 @@
  * in, so all of it is unit-tested in isolation. Text shown on a terminal
  * comes from the server and is sanitized here before it is printed.
  */
+#include "core/name.h"
 #include "core/cli.h"
 
 #include <errno.h>
@@ -13,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#define THING_NAME_MAX 128
 
 static void set_err(char *err, size_t err_len, const char *what, const char *name)
 {
@@ -429,22 +429,6 @@ int ck_cli_shell_quote(const char *s, char *out, size_t len)
 
 /* ---- clickbtn.conf, thing names, SQL carets ---- */
 
-/* True for [a-zA-Z0-9:_-]{1,128}. */
-bool ck_cli_thing_name_valid(const char *name)
-{
-	size_t n = strnlen(name, THING_NAME_MAX + 1);
-
-	if (n == 0 || n > THING_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == ':' || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
 /* Renders clickbtn.conf; see cli.h. */
 int ck_cli_btn_conf(const char *host, long port, const char *thing, char **out)
 {
@@ -461,7 +445,7 @@ int ck_cli_btn_conf(const char *host, long port, const char *thing, char **out)
 
 	*out = NULL;
 	if (host_len == 0 || host_len > 253 || port < 1 || port > 65535 || !thing ||
-	    !ck_cli_thing_name_valid(thing))
+	    !ck_name_valid(thing))
 		return -EINVAL;
 	for (size_t i = 0; i < host_len; i++) {
 		unsigned char c = (unsigned char)host[i];

@@ -107,9 +107,6 @@ int ck_cli_shell_quote(const char *s, char *out, size_t len);
  */
 int ck_cli_btn_conf(const char *host, long port, const char *thing, char **out);
 
-/* True when name matches [a-zA-Z0-9:_-]{1,128}. */
-bool ck_cli_thing_name_valid(const char *name);
-
 /*
  * Writes line `line` (1-based) of sql and a caret under column `column`
  * (1-based, in code points; past the end means at the end), each indented

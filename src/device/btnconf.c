@@ -8,6 +8,8 @@
  */
 #include "device/btnconf.h"
 
+#include "core/name.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,24 +46,6 @@ static size_t col(const struct line *l, size_t at)
 static int is_blank(char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-static int is_thing_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == ':' || c == '_' || c == '-';
-}
-
-bool ck_btnconf_thing_valid(const char *name)
-{
-	size_t n = 0;
-	if (!name)
-		return false;
-	for (; name[n]; n++) {
-		if (n >= CK_BTNCONF_THING_MAX || !is_thing_char(name[n]))
-			return false;
-	}
-	return n > 0;
 }
 
 static int is_host_char(char c)
@@ -120,7 +104,7 @@ static int store(struct ck_btnconf *out, int k, const char *v, size_t n, const s
 	}
 	case K_THING:
 		for (size_t i = 0; i < n; i++) {
-			if (i >= CK_BTNCONF_THING_MAX || !is_thing_char(v[i]))
+			if (i >= CK_BTNCONF_THING_MAX || !ck_name_char(v[i]))
 				return fail(why, why_len,
 				            "line %d, column %zu: thing must match "
 				            "[a-zA-Z0-9:_-]{1,128}",

@@ -47,9 +47,6 @@ struct ck_btnconf {
 int ck_btnconf_parse(const char *buf, size_t len, struct ck_btnconf *out, char *why,
                      size_t why_len);
 
-/* True when name is a valid thing name: [a-zA-Z0-9:_-]{1,128}. */
-bool ck_btnconf_thing_valid(const char *name);
-
 /*
  * Resolves a configured file against the configuration directory: an
  * absolute file is copied as is, a relative one becomes "dir/file". Writes

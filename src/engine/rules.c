@@ -16,20 +16,6 @@ struct ck_rules {
 	size_t n, cap;
 };
 
-int ck_name_valid(const char *name)
-{
-	size_t n = strlen(name);
-	if (n == 0 || n > CK_NAME_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == ':' || c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 static int validate_actions(const cJSON *actions, char *why, size_t why_len)
 {
 	if (!cJSON_IsArray(actions)) {

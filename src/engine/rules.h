@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/name.h"
 #include "sql/sql.h"
 #include "store/store.h"
 
@@ -55,8 +56,5 @@ int ck_rules_match(const struct ck_rules *rules, const char *topic,
  */
 int ck_rule_validate(const char *name, const char *sql, const char *version, const cJSON *actions,
                      struct ck_sql_error *sql_err, char *why, size_t why_len);
-
-/* True when name is a valid thing or rule name: [a-zA-Z0-9:_-]{1,128}. */
-int ck_name_valid(const char *name);
 
 #endif

@@ -20,7 +20,7 @@
 
 #include <cjson/cJSON.h>
 
-#define CK_NAME_MAX 128 /* things and rules, as AWS limits thing names */
+#include "core/name.h"
 
 struct ck_store;
 

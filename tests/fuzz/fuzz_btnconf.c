@@ -3,6 +3,7 @@
  * refused with a one-line reason or yields a configuration whose every
  * field is within its documented bounds. Any other outcome aborts.
  */
+#include "core/name.h"
 #include "device/btnconf.h"
 
 #include <errno.h>
@@ -23,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (!c.endpoint[0] || c.port < 1 || c.port > 65535 || !ck_btnconf_thing_valid(c.thing))
+	if (!c.endpoint[0] || c.port < 1 || c.port > 65535 || !ck_name_valid(c.thing))
 		abort();
 	if (!c.cert[0] || !c.key[0] || !c.ca[0])
 		abort();

@@ -4,6 +4,7 @@
  * quoting, clickbtn.conf rendering and SQL error carets. Table-driven where
  * the cases are many.
  */
+#include "core/name.h"
 #include "core/cli.h"
 
 #include <errno.h>
@@ -229,15 +230,15 @@ static void test_btn_conf(void)
 		             -EINVAL);
 		CK_CHECK(s == NULL);
 	}
-	CK_CHECK(ck_cli_thing_name_valid("a:b_c-D9"));
-	CK_CHECK(!ck_cli_thing_name_valid("a/b"));
+	CK_CHECK(ck_name_valid("a:b_c-D9"));
+	CK_CHECK(!ck_name_valid("a/b"));
 	char name[130];
 	memset(name, 'n', sizeof(name));
 	name[128] = '\0';
-	CK_CHECK(ck_cli_thing_name_valid(name));
+	CK_CHECK(ck_name_valid(name));
 	name[128] = 'n';
 	name[129] = '\0';
-	CK_CHECK(!ck_cli_thing_name_valid(name));
+	CK_CHECK(!ck_name_valid(name));
 }
 
 static void test_caret(void)

@@ -3,6 +3,7 @@
  * accepted files with the values they yield, a table of rejected files
  * with the exact reason, and the size, NUL and length boundaries.
  */
+#include "core/name.h"
 #include "device/btnconf.h"
 
 #include <errno.h>
@@ -150,17 +151,17 @@ static void test_limits(void)
 	int n = snprintf(conf, sizeof(conf), "endpoint = h\nthing = %s\n", name);
 	CK_CHECK_INT(ck_btnconf_parse(conf, (size_t)n, &c, why, sizeof(why)), ==, 0);
 	CK_CHECK_STR(c.thing, name);
-	CK_CHECK(ck_btnconf_thing_valid(name));
+	CK_CHECK(ck_name_valid(name));
 	name[CK_BTNCONF_THING_MAX] = 'x';
 	name[CK_BTNCONF_THING_MAX + 1] = '\0';
 	n = snprintf(conf, sizeof(conf), "endpoint = h\nthing = %s\n", name);
 	CK_CHECK_INT(ck_btnconf_parse(conf, (size_t)n, &c, why, sizeof(why)), ==, -EINVAL);
 	CK_CHECK_STR(why, "line 2, column 137: thing must match [a-zA-Z0-9:_-]{1,128}");
-	CK_CHECK(!ck_btnconf_thing_valid(name));
-	CK_CHECK(!ck_btnconf_thing_valid(""));
-	CK_CHECK(!ck_btnconf_thing_valid(NULL));
-	CK_CHECK(!ck_btnconf_thing_valid("a/b"));
-	CK_CHECK(ck_btnconf_thing_valid("iotbutton_G030JF059405K485"));
+	CK_CHECK(!ck_name_valid(name));
+	CK_CHECK(!ck_name_valid(""));
+	CK_CHECK(!ck_name_valid(NULL));
+	CK_CHECK(!ck_name_valid("a/b"));
+	CK_CHECK(ck_name_valid("iotbutton_G030JF059405K485"));
 
 	/* Endpoint: 253 characters are fine, 254 are not. */
 	char host[CK_BTNCONF_HOST_MAX + 2];
