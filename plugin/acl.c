@@ -12,24 +12,9 @@
 #include <mosquitto_plugin.h>
 
 #include "logging.h"
+#include "core/name.h"
 #include "plugin.h"
 #include "snapshot.h"
-
-static bool id_valid(const char *id)
-{
-	size_t len = 0;
-
-	if (!id)
-		return false;
-	for (; id[len]; len++) {
-		char c = id[len];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		          (c >= '0' && c <= '9') || c == ':' || c == '_' || c == '-';
-		if (!ok || len >= CK_PLUGIN_THING_MAX)
-			return false;
-	}
-	return len > 0;
-}
 
 /* True when topic is exactly CK_PLUGIN_TOPIC_PREFIX id suffix. */
 static bool topic_is(const char *topic, const char *id, const char *suffix)
@@ -47,7 +32,7 @@ static bool topic_is(const char *topic, const char *id, const char *suffix)
 
 bool ck_plugin_acl_device_allows(const char *client_id, const char *topic, int access)
 {
-	if (!id_valid(client_id) || !topic)
+	if (!ck_name_valid(client_id) || !topic)
 		return false;
 	switch (access) {
 	case MOSQ_ACL_WRITE:

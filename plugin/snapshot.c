@@ -6,6 +6,7 @@
  * the file; it logs through logging.h and keeps the last good registry when
  * anything about a new file is wrong.
  */
+#include "core/name.h"
 #include "snapshot.h"
 
 #include <errno.h>
@@ -104,20 +105,6 @@ static int table_grow(struct ck_plugin_registry *reg)
 	return 0;
 }
 
-static bool thing_valid(const char *s, size_t len)
-{
-	if (len == 0 || len > CK_PLUGIN_THING_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		          (c >= '0' && c <= '9') || c == ':' || c == '_' || c == '-';
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
 static int status_parse(const char *s)
 {
 	if (strcmp(s, "active") == 0)
@@ -155,7 +142,7 @@ static const char *parse_record(char *line, struct ck_plugin_cert *rec)
 		return "expected: cert <fingerprint> <thing> <status>";
 	if (ck_plugin_fp_decode(field[1], strlen(field[1]), rec->fp) != 0)
 		return "fingerprint is not 64 hex digits";
-	if (!thing_valid(field[2], strlen(field[2])))
+	if (!ck_name_valid(field[2]))
 		return "invalid thing name";
 	int status = status_parse(field[3]);
 	if (!status)
