@@ -1,0 +1,54 @@
+/*
+ * Private to the SQLite backend's files: the connection struct, the
+ * migration list, and the small helpers every store_*.c uses. Not for
+ * callers of the store, which see only store.h and its siblings.
+ */
+#ifndef CK_SQLITE_INT_H
+#define CK_SQLITE_INT_H
+
+#include <stdbool.h>
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+struct ck_store {
+	sqlite3 *db;
+	int version;
+	bool journal_attached;
+};
+
+/* Schema migrations, oldest first (migrations.c); entry i moves version i to i + 1. */
+extern const char *const ck_store_migrations[];
+extern const int ck_store_n_migrations;
+/* The journal table as the broker plugin creates it, on schema "j". */
+extern const char ck_store_journal_schema[];
+
+/* Logs the connection's error for what and returns -EIO. */
+int ck_sq_fail(struct ck_store *s, const char *what);
+/* Runs SQL without results; 0 or -EIO (logged). */
+int ck_sq_exec(struct ck_store *s, const char *sql);
+/* Prepares sql into *st; 0 or -EIO (logged). */
+int ck_sq_prepare(struct ck_store *s, const char *sql, sqlite3_stmt **st);
+/* Binds a text that may be NULL. */
+void ck_sq_bind_text(sqlite3_stmt *st, int i, const char *v);
+/* Steps a statement without results: 0, -EEXIST on a unique key, -EINVAL on
+ * another constraint, -EIO otherwise. */
+int ck_sq_step_done(struct ck_store *s, sqlite3_stmt *st, const char *what);
+/* Copies a column text into a CK_NAME_MAX + 1 buffer. */
+void ck_sq_copy_name(char *dst, const unsigned char *src);
+/* Adds column i to obj under key as null, integer or text. */
+void ck_sq_add_column(cJSON *obj, const char *key, sqlite3_stmt *st, int i);
+/* Adds column i, holding JSON text, as a parsed value (null if unparsable). */
+void ck_sq_add_json_column(cJSON *obj, const char *key, sqlite3_stmt *st, int i);
+/*
+ * Runs a list statement whose parameters n_params - 1 and n_params are the
+ * cursor and the limit and whose first result column is the cursor value;
+ * maps rows with row_fn into items; sets *next when a further page exists.
+ * Finalizes st.
+ */
+int ck_sq_run_list(struct ck_store *s, sqlite3_stmt *st, int n_params,
+                   const struct ck_list_query *q, cJSON *items, int64_t *next,
+                   cJSON *(*row_fn)(sqlite3_stmt *st));
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * Rules in the SQLite store.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "core/log.h"
+#include "store/sqlite_int.h"
+
+int ck_store_rule_put(struct ck_store *s, const struct ck_rule_row *r)
+{
+	sqlite3_stmt *st = NULL;
+	if (ck_sq_prepare(s,
+	                  "INSERT INTO rule(name, sql, sql_version, actions, enabled, created_ms)"
+	                  " VALUES(?, ?, ?, ?, ?, ?)",
+	                  &st) != 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->sql, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->sql_version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->actions, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, r->enabled ? 1 : 0);
+	sqlite3_bind_int64(st, 6, r->created_ms);
+	int rc = ck_sq_step_done(s, st, "insert rule");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void rule_from_row(sqlite3_stmt *st, int first, struct ck_rule_row *r)
+{
+	ck_sq_copy_name(r->name, sqlite3_column_text(st, first));
+	r->sql = (const char *)sqlite3_column_text(st, first + 1);
+	r->sql_version = (const char *)sqlite3_column_text(st, first + 2);
+	r->actions = (const char *)sqlite3_column_text(st, first + 3);
+	r->enabled = sqlite3_column_int(st, first + 4) != 0;
+	r->created_ms = sqlite3_column_int64(st, first + 5);
+}
+
+int ck_store_rule_each(struct ck_store *s, int (*fn)(const struct ck_rule_row *r, void *ctx),
+                       void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	if (ck_sq_prepare(s,
+	                  "SELECT name, sql, sql_version, actions, enabled, created_ms FROM rule"
+	                  " ORDER BY name",
+	                  &st) != 0)
+		return -EIO;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ck_rule_row r;
+		rule_from_row(st, 0, &r);
+		int stop = fn(&r, ctx);
+		if (stop != 0) {
+			sqlite3_finalize(st);
+			return stop;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : ck_sq_fail(s, "list rules");
+}
+
+cJSON *ck_store_rule_to_json(const struct ck_rule_row *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "name", r->name);
+	cJSON_AddStringToObject(o, "sql", r->sql);
+	cJSON_AddStringToObject(o, "sqlVersion", r->sql_version);
+	cJSON *actions = cJSON_Parse(r->actions);
+	cJSON_AddItemToObject(o, "actions", actions ? actions : cJSON_CreateArray());
+	cJSON_AddBoolToObject(o, "enabled", r->enabled);
+	cJSON_AddNumberToObject(o, "createdAt", (double)r->created_ms);
+	return o;
+}
+
+static cJSON *rule_row(sqlite3_stmt *st)
+{
+	struct ck_rule_row r;
+	rule_from_row(st, 1, &r);
+	return ck_store_rule_to_json(&r);
+}
+
+int ck_store_rule_list(struct ck_store *s, const struct ck_list_query *q, cJSON *items,
+                       int64_t *next)
+{
+	sqlite3_stmt *st = NULL;
+	if (ck_sq_prepare(
+	        s,
+	        "SELECT rowid, name, sql, sql_version, actions, enabled, created_ms FROM rule"
+	        " WHERE rowid > ? ORDER BY rowid LIMIT ?",
+	        &st) != 0)
+		return -EIO;
+	return ck_sq_run_list(s, st, 2, q, items, next, rule_row);
+}
+
+int ck_store_rule_get_json(struct ck_store *s, const char *name, cJSON **out)
+{
+	sqlite3_stmt *st = NULL;
+	*out = NULL;
+	if (ck_sq_prepare(
+	        s,
+	        "SELECT rowid, name, sql, sql_version, actions, enabled, created_ms FROM rule"
+	        " WHERE name = ?",
+	        &st) != 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = rule_row(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return ck_sq_fail(s, "read rule");
+	return *out ? 0 : -ENOMEM;
+}
