@@ -492,10 +492,8 @@ static int jp_string(struct jp *j, struct ck_sql_val *out)
 {
 	j->p++; /* opening quote */
 	const unsigned char *start = j->p;
-	bool plain = true;
 	while (j->p < j->end && *j->p != '"') {
 		if (*j->p == '\\') {
-			plain = false;
 			j->p++;
 			if (j->p >= j->end)
 				return -EINVAL;
@@ -566,7 +564,6 @@ static int jp_string(struct jp *j, struct ck_sql_val *out)
 			cp = 0xfffd; /* lone surrogate */
 		n += utf8_encode(cp, dst + n);
 	}
-	(void)plain;
 	dst[n] = '\0';
 	*out = ck_sql_str(dst, n);
 	return 0;
