@@ -3,9 +3,7 @@
  * counts and implementations, looked up at compile time so an unknown name
  * or a wrong argument count is a compile error. Implementations are total:
  * arguments that do not convert give Undefined. String positions count
- * characters (UTF-8 code points); case mapping is ASCII only. The module
- * does not link libm, so the transcendental functions (sqrt, power, exp,
- * ln, log, trigonometry) are not offered yet. newuuid() and
+ * characters (UTF-8 code points); case mapping is ASCII only. newuuid() and
  * rand() read the kernel's random source (getrandom); everything else
  * depends only on the arguments and the message.
  */
@@ -447,6 +445,56 @@ static val fn_mod(ctx *c, const val *a, size_t n)
 	return ck_sql_arith(c, CK_N_MOD, a[0], a[1]);
 }
 
+/* A libm function of one numeric argument; non-finite results are Undefined. */
+static val math1(ctx *c, val v, double (*f)(double))
+{
+	v = num_arg(c, v);
+	if (v.t == CK_SQL_UNDEF)
+		return v;
+	return ck_sql_dec(f(dbl(v)), c->ver);
+}
+
+#define MATH1(name, f)                                                                             \
+	static val fn_##name(ctx *c, const val *a, size_t n)                                       \
+	{                                                                                          \
+		(void)n;                                                                           \
+		return math1(c, a[0], f);                                                          \
+	}
+
+MATH1(sqrt, sqrt)
+MATH1(exp, exp)
+MATH1(ln, log)
+MATH1(log, log10)
+MATH1(sin, sin)
+MATH1(cos, cos)
+MATH1(tan, tan)
+MATH1(asin, asin)
+MATH1(acos, acos)
+MATH1(atan, atan)
+MATH1(sinh, sinh)
+MATH1(cosh, cosh)
+MATH1(tanh, tanh)
+
+static val math2(ctx *c, const val *a, double (*f)(double, double))
+{
+	val x = num_arg(c, a[0]), y = num_arg(c, a[1]);
+	if (x.t == CK_SQL_UNDEF || y.t == CK_SQL_UNDEF)
+		return ck_sql_undef();
+	return ck_sql_dec(f(dbl(x), dbl(y)), c->ver);
+}
+
+static val fn_power(ctx *c, const val *a, size_t n)
+{
+	(void)n;
+	return math2(c, a, pow);
+}
+
+static val fn_atan2(ctx *c, const val *a, size_t n)
+{
+	(void)n;
+	return math2(c, a, atan2);
+}
+
 static bool int_arg(val v, int64_t *out)
 {
 	if (v.t != CK_SQL_INT && v.t != CK_SQL_DEC && v.t != CK_SQL_STR)
@@ -822,6 +870,10 @@ static val fn_regexp_replace(ctx *c, const val *a, size_t n)
 
 static const struct ck_sql_func funcs[] = {
 	{ "abs", 1, 1, false, fn_abs },
+	{ "acos", 1, 1, false, fn_acos },
+	{ "asin", 1, 1, false, fn_asin },
+	{ "atan", 1, 1, false, fn_atan },
+	{ "atan2", 2, 2, false, fn_atan2 },
 	{ "bitand", 2, 2, false, fn_bitand },
 	{ "bitnot", 1, 1, false, fn_bitnot },
 	{ "bitor", 2, 2, false, fn_bitor },
@@ -830,15 +882,20 @@ static const struct ck_sql_func funcs[] = {
 	{ "chr", 1, 1, false, fn_chr },
 	{ "clientid", 0, 0, false, fn_clientid },
 	{ "concat", 1, -1, false, fn_concat },
+	{ "cos", 1, 1, false, fn_cos },
+	{ "cosh", 1, 1, false, fn_cosh },
 	{ "decode", 2, 2, true, fn_decode },
 	{ "encode", 2, 2, true, fn_encode },
 	{ "endswith", 2, 2, false, fn_endswith },
+	{ "exp", 1, 1, false, fn_exp },
 	{ "floor", 1, 1, false, fn_floor },
 	{ "get", 2, 2, false, fn_get },
 	{ "indexof", 2, 2, true, fn_indexof },
 	{ "isnull", 1, 1, false, fn_isnull },
 	{ "isundefined", 1, 1, true, fn_isundefined },
 	{ "length", 1, 1, true, fn_length },
+	{ "ln", 1, 1, false, fn_ln },
+	{ "log", 1, 1, false, fn_log },
 	{ "lower", 1, 1, false, fn_lower },
 	{ "lpad", 2, 2, false, fn_lpad },
 	{ "ltrim", 1, 1, false, fn_ltrim },
@@ -847,6 +904,7 @@ static const struct ck_sql_func funcs[] = {
 	{ "nanvl", 2, 2, false, fn_nanvl },
 	{ "newuuid", 0, 0, false, fn_newuuid },
 	{ "numbytes", 1, 1, true, fn_numbytes },
+	{ "power", 2, 2, false, fn_power },
 	{ "principal", 0, 0, false, fn_principal },
 	{ "rand", 0, 0, false, fn_rand },
 	{ "regexp_matches", 2, 2, false, fn_regexp_matches },
@@ -860,9 +918,14 @@ static const struct ck_sql_func funcs[] = {
 	{ "sha1", 1, 1, false, fn_sha1 },
 	{ "sha256", 1, 1, false, fn_sha256 },
 	{ "sign", 1, 1, false, fn_sign },
+	{ "sin", 1, 1, false, fn_sin },
+	{ "sinh", 1, 1, false, fn_sinh },
 	{ "sql_version", 0, 0, false, fn_sql_version },
+	{ "sqrt", 1, 1, false, fn_sqrt },
 	{ "startswith", 2, 2, false, fn_startswith },
 	{ "substring", 2, 3, false, fn_substring },
+	{ "tan", 1, 1, false, fn_tan },
+	{ "tanh", 1, 1, false, fn_tanh },
 	{ "timestamp", 0, 0, false, fn_timestamp },
 	{ "topic", 0, 1, false, fn_topic },
 	{ "trim", 1, 1, false, fn_trim },
