@@ -19,9 +19,9 @@ struct batch {
 	const struct ck_rules *rules;
 	int64_t now_ms;
 	int64_t last_seq;
-	struct ck_ingest_stats *stats;
-	/* Per row: */
+	struct ck_ingest_stats *stats; /* Per row: */
 	const struct ck_journal_row *row;
+	const char *topic; /* the topic rules see (Basic Ingest prefix removed) */
 	struct ck_action_ctx action;
 };
 
@@ -47,7 +47,7 @@ static int run_rule(const struct ck_rule *rule, void *ctx)
 {
 	struct batch *b = ctx;
 	struct ck_sql_message msg = {
-		.topic = b->row->topic,
+		.topic = b->topic,
 		.payload = b->row->payload,
 		.payload_len = b->row->payload_len,
 		.client_id = b->row->client_id,
@@ -125,7 +125,20 @@ static int ingest_row(const struct ck_journal_row *row, void *ctx)
 		.pressed_ms = press.pressed_ms > 0 ? press.pressed_ms : row->received_ms,
 		.now_ms = b->now_ms,
 	};
-	rc = ck_rules_match(b->rules, row->topic, run_rule, b);
+	char rule_name[CK_NAME_MAX + 1];
+	const char *rest = ck_rules_basic_ingest(row->topic, rule_name, sizeof(rule_name));
+	if (rest) {
+		const struct ck_rule *rule = ck_rules_find(b->rules, rule_name);
+		b->topic = rest;
+		rc = rule ? run_rule(rule, b) : 0;
+		if (!rule)
+			ck_info("ingest",
+			        "event %lld: Basic Ingest for unknown or disabled rule %s",
+			        (long long)row->seq, rule_name);
+	} else {
+		b->topic = row->topic;
+		rc = ck_rules_match(b->rules, row->topic, run_rule, b);
+	}
 	ck_thing_cleanup(&thing);
 	return rc;
 }

@@ -10,10 +10,12 @@
 
 #include "core/log.h"
 #include "core/topic.h"
+#include "core/topic_index.h"
 
 struct ck_rules {
-	struct ck_rule *items;
+	struct ck_rule *items; /* sorted by name (the store lists them so) */
 	size_t n, cap;
+	struct ck_topic_index *index; /* FROM filter -> position in items */
 };
 
 static int validate_actions(const cJSON *actions, char *why, size_t why_len)
@@ -134,6 +136,12 @@ int ck_rules_load(struct ck_store *s, struct ck_rules **out)
 	if (!rules)
 		return -ENOMEM;
 	int rc = ck_store_rule_each(s, add_rule, rules);
+	rules->index = ck_topic_index_new();
+	if (rc == 0 && !rules->index)
+		rc = -ENOMEM;
+	for (size_t i = 0; rc == 0 && i < rules->n; i++)
+		rc = ck_topic_index_add(rules->index, ck_sql_rule_topic_filter(rules->items[i].sql),
+		                        (int)i);
 	if (rc != 0) {
 		ck_rules_free(rules);
 		return rc;
@@ -151,6 +159,7 @@ void ck_rules_free(struct ck_rules *rules)
 		cJSON_Delete(rules->items[i].actions);
 	}
 	free(rules->items);
+	ck_topic_index_free(rules->index);
 	free(rules);
 }
 
@@ -159,18 +168,49 @@ size_t ck_rules_count(const struct ck_rules *rules)
 	return rules ? rules->n : 0;
 }
 
+struct match_ctx {
+	const struct ck_rules *rules;
+	int (*fn)(const struct ck_rule *rule, void *ctx);
+	void *ctx;
+};
+
+static int call_rule(int id, void *arg)
+{
+	const struct match_ctx *m = arg;
+	return m->fn(&m->rules->items[id], m->ctx);
+}
+
 int ck_rules_match(const struct ck_rules *rules, const char *topic,
                    int (*fn)(const struct ck_rule *rule, void *ctx), void *ctx)
 {
-	if (!rules)
+	if (!rules || !rules->index)
 		return 0;
-	for (size_t i = 0; i < rules->n; i++) {
-		const struct ck_rule *r = &rules->items[i];
-		if (!ck_topic_match(ck_sql_rule_topic_filter(r->sql), topic))
-			continue;
-		int rc = fn(r, ctx);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
+	struct match_ctx m = { .rules = rules, .fn = fn, .ctx = ctx };
+	return ck_topic_index_match(rules->index, topic, call_rule, &m);
+}
+
+static int cmp_name(const void *key, const void *item)
+{
+	return strcmp(key, ((const struct ck_rule *)item)->name);
+}
+
+const struct ck_rule *ck_rules_find(const struct ck_rules *rules, const char *name)
+{
+	if (!rules || rules->n == 0)
+		return NULL;
+	return bsearch(name, rules->items, rules->n, sizeof(rules->items[0]), cmp_name);
+}
+
+const char *ck_rules_basic_ingest(const char *topic, char *name, size_t name_len)
+{
+	static const char prefix[] = "$aws/rules/";
+	if (strncmp(topic, prefix, sizeof(prefix) - 1) != 0)
+		return NULL;
+	const char *p = topic + sizeof(prefix) - 1;
+	size_t len = strcspn(p, "/");
+	if (len == 0 || len >= name_len || p[len] != '/' || p[len + 1] == '\0')
+		return NULL;
+	memcpy(name, p, len);
+	name[len] = '\0';
+	return p + len + 1;
 }

@@ -2,9 +2,9 @@
  * The set of rules clickd evaluates: every enabled rule compiled once, with
  * its FROM filter and its actions. A ck_rules is immutable once loaded; a
  * change to the rules produces a new set (ck_rules_load) that replaces the
- * old one between ingest batches, so evaluation never sees a half-updated
- * set. Matching scans the filters today; the topic index of the rules
- * engine issue replaces the scan behind the same ck_rules_match().
+ * old one between ingest batches, so evaluation never sees a half-updated * set. Matching goes
+ * through a topic index (core/topic_index.h) built when the set is loaded, so thousands of rules
+ * are not scanned per message.
  */
 #ifndef CK_RULES_H
 #define CK_RULES_H
@@ -41,11 +41,24 @@ void ck_rules_free(struct ck_rules *rules);
 size_t ck_rules_count(const struct ck_rules *rules);
 
 /*
- * Calls fn for every rule whose FROM filter matches topic, in name order.
+ * Calls fn for every rule whose FROM filter matches topic, in name order
+ * (rules are loaded sorted by name).
  * fn returning non-zero stops the walk and is returned; otherwise 0.
  */
 int ck_rules_match(const struct ck_rules *rules, const char *topic,
                    int (*fn)(const struct ck_rule *rule, void *ctx), void *ctx);
+
+/* The enabled rule called name, or NULL. */
+const struct ck_rule *ck_rules_find(const struct ck_rules *rules, const char *name);
+
+/*
+ * Basic Ingest: when topic is "$aws/rules/<name>/<rest>" with a non-empty
+ * rest, copies <name> into name and returns <rest> (the topic the rule's
+ * topic() sees); otherwise returns NULL. A Basic Ingest message goes to
+ * that rule alone, whatever its FROM filter, as in AWS IoT, where the FROM
+ * clause of a rule used only through Basic Ingest is optional.
+ */
+const char *ck_rules_basic_ingest(const char *topic, char *name, size_t name_len);
 
 /*
  * Validates a rule before it is stored: name, SQL (compiled with version),

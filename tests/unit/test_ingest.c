@@ -17,7 +17,7 @@
 #include "store/store.h"
 
 static char dir[] = "/tmp/ck-ingest-XXXXXX";
-static char store_path[256], journal_path[256];
+static char store_path[300], journal_path[300];
 
 static void journal_put(const char *thing, const char *topic, const char *payload, int retain,
                         long long size)
@@ -191,7 +191,6 @@ static void test_ingest(void)
 	int64_t cursor;
 	CK_CHECK_INT(ck_store_cursor_get(s, CK_INGEST_CURSOR, &cursor), ==, 0);
 	CK_CHECK_INT(cursor, ==, 6);
-
 	ck_rules_free(rules);
 	ck_store_close(s);
 
@@ -199,6 +198,53 @@ static void test_ingest(void)
 	CK_CHECK_INT(ck_store_open_sqlite(store_path, &s, err, sizeof(err)), ==, 0);
 	CK_CHECK_INT(ck_store_cursor_get(s, CK_INGEST_CURSOR, &cursor), ==, 0);
 	CK_CHECK_INT(cursor, ==, 6);
+	ck_store_close(s);
+}
+
+static void test_basic_ingest(void)
+{
+	char path[300], jpath[300], err[256];
+	snprintf(path, sizeof(path), "%s/bi.db", dir);
+	snprintf(jpath, sizeof(jpath), "%s/bi-journal.db", dir);
+	snprintf(journal_path, sizeof(journal_path), "%s", jpath);
+	struct ck_store *s = NULL;
+	CK_CHECK_INT(ck_store_open_sqlite(path, &s, err, sizeof(err)), ==, 0);
+	CK_CHECK_INT(ck_store_attach_journal(s, jpath), ==, 0);
+	struct ck_rule_row r = {
+		.name = "pickup",
+		.sql = "SELECT * FROM 'iotbutton/+' WHERE clickType = 'SINGLE'",
+		.sql_version = "2016-03-23",
+		.actions = "[{\"type\":\"workorder\"}]",
+		.enabled = true,
+	};
+	CK_CHECK_INT(ck_store_rule_put(s, &r), ==, 0);
+	struct ck_rules *rules = NULL;
+	CK_CHECK_INT(ck_rules_load(s, &rules), ==, 0);
+	CK_CHECK(ck_rules_find(rules, "pickup") != NULL);
+	CK_CHECK(ck_rules_find(rules, "nosuchrule") == NULL);
+
+	char name[CK_NAME_MAX + 1];
+	CK_CHECK_STR(ck_rules_basic_ingest("$aws/rules/pickup/a/b", name, sizeof(name)), "a/b");
+	CK_CHECK_STR(name, "pickup");
+	CK_CHECK(ck_rules_basic_ingest("$aws/rules/pickup", name, sizeof(name)) == NULL);
+	CK_CHECK(ck_rules_basic_ingest("$aws/rules/pickup/", name, sizeof(name)) == NULL);
+	CK_CHECK(ck_rules_basic_ingest("$aws/things/x/y", name, sizeof(name)) == NULL);
+
+	/* The named rule alone, whatever its FROM filter; an unknown name and a
+	 * direct publish to a topic no rule's filter matches do nothing. */
+	journal_put("dock-1", "$aws/rules/pickup/anything/here", "{\"clickType\":\"SINGLE\"}", 0,
+	            -1);
+	journal_put("dock-1", "$aws/rules/nosuchrule/x", "{\"clickType\":\"SINGLE\"}", 0, -1);
+	journal_put("dock-1", "anything/here", "{\"clickType\":\"SINGLE\"}", 0, -1);
+	struct ck_ingest_stats st = { 0 };
+	CK_CHECK_INT(ck_ingest_batch(s, rules, 10, 5000, &st), ==, 3);
+	CK_CHECK_INT(st.workorders, ==, 1);
+	cJSON *wos = list_workorders(s);
+	CK_CHECK_INT(count(wos), ==, 1);
+	CK_CHECK_INT(cJSON_GetObjectItem(cJSON_GetArrayItem(wos, 0), "eventSeq")->valuedouble, ==,
+	             1);
+	cJSON_Delete(wos);
+	ck_rules_free(rules);
 	ck_store_close(s);
 }
 
@@ -226,6 +272,7 @@ int main(void)
 	test_rule_validation();
 	test_ingest();
 	test_store_refuses_newer_schema();
+	test_basic_ingest();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
