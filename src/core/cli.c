@@ -14,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-
 static void set_err(char *err, size_t err_len, const char *what, const char *name)
 {
 	if (err && err_len)

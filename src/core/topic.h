@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #define CK_TOPIC_MAX_LEN    256 /* AWS IoT limit, bytes */
-#define CK_TOPIC_MAX_LEVELS 8	/* AWS IoT limit on slashes + 1 */
+#define CK_TOPIC_MAX_LEVELS 8   /* AWS IoT limit on slashes + 1 */
 
 /* True when name is a valid topic name for publishing (no wildcards,
  * 1..CK_TOPIC_MAX_LEN bytes, no NUL, at most CK_TOPIC_MAX_LEVELS levels). */

@@ -13,10 +13,10 @@
 struct ck_ca;
 
 /* Files under the CA directory (DATA_DIR/ca). */
-#define CK_CA_CERT_FILE	    "ca.pem"
-#define CK_CA_KEY_FILE	    "ca.key"
-#define CK_CA_SERVER_CERT   "server.pem"
-#define CK_CA_SERVER_KEY    "server.key"
+#define CK_CA_CERT_FILE   "ca.pem"
+#define CK_CA_KEY_FILE    "ca.key"
+#define CK_CA_SERVER_CERT "server.pem"
+#define CK_CA_SERVER_KEY  "server.key"
 
 /*
  * Opens the CA in dir, creating dir (0700), a new P-256 key and a
@@ -40,7 +40,7 @@ const char *ck_ca_cert_pem(const struct ck_ca *ca);
  * or a negative errno with a reason in err.
  */
 int ck_ca_issue_server(struct ck_ca *ca, const char *const *hosts, size_t n_hosts, char *err,
-		       size_t err_len);
+                       size_t err_len);
 
 /*
  * Issues a device certificate with CN = thing (a new P-256 key generated
@@ -49,6 +49,6 @@ int ck_ca_issue_server(struct ck_ca *ca, const char *const *hosts, size_t n_host
  * the certificate's fingerprint in fingerprint.
  */
 int ck_ca_issue_device(struct ck_ca *ca, const char *thing, char **cert_pem, char **key_pem,
-		       char fingerprint[CK_FINGERPRINT_LEN + 1], char *err, size_t err_len);
+                       char fingerprint[CK_FINGERPRINT_LEN + 1], char *err, size_t err_len);
 
 #endif

@@ -15,7 +15,7 @@
 
 #include <cjson/cJSON.h>
 
-#define CK_SQL_MAX_LEN	 8192 /* longest SQL text accepted */
+#define CK_SQL_MAX_LEN   8192 /* longest SQL text accepted */
 #define CK_SQL_MAX_DEPTH 64   /* deepest expression nesting accepted */
 
 enum ck_sql_version {
@@ -24,19 +24,19 @@ enum ck_sql_version {
 };
 
 struct ck_sql_error {
-	int line;	   /* 1-based; 0 when not tied to a position */
-	int column;	   /* 1-based */
+	int line;          /* 1-based; 0 when not tied to a position */
+	int column;        /* 1-based */
 	char message[256]; /* human-readable, e.g. "expected FROM" */
 };
 
 /* One incoming message, as the evaluator sees it. All fields borrowed. */
 struct ck_sql_message {
-	const char *topic;	/* the MQTT topic (after any $aws/rules/<name>/ prefix) */
+	const char *topic;      /* the MQTT topic (after any $aws/rules/<name>/ prefix) */
 	const uint8_t *payload; /* raw bytes; parsed as JSON when they are JSON */
 	size_t payload_len;
-	const char *client_id;	/* for clientid(); may be NULL */
-	int64_t timestamp_ms;	/* for timestamp(); injected clock */
-	const char *principal;	/* for principal(); may be NULL */
+	const char *client_id; /* for clientid(); may be NULL */
+	int64_t timestamp_ms;  /* for timestamp(); injected clock */
+	const char *principal; /* for principal(); may be NULL */
 };
 
 struct ck_sql_rule;
@@ -55,7 +55,7 @@ const char *ck_sql_version_name(enum ck_sql_version v);
  * CK_SQL_MAX_LEN is refused with -E2BIG.
  */
 int ck_sql_compile(const char *sql, enum ck_sql_version version, struct ck_sql_rule **out,
-		   struct ck_sql_error *err);
+                   struct ck_sql_error *err);
 
 void ck_sql_rule_free(struct ck_sql_rule *rule);
 
@@ -87,7 +87,7 @@ struct ck_sql_template;
  * longer than CK_SQL_MAX_LEN; -ENOMEM.
  */
 int ck_sql_template_compile(const char *text, enum ck_sql_version version,
-			    struct ck_sql_template **out, struct ck_sql_error *err);
+                            struct ck_sql_template **out, struct ck_sql_error *err);
 
 void ck_sql_template_free(struct ck_sql_template *tpl);
 
@@ -99,6 +99,6 @@ void ck_sql_template_free(struct ck_sql_template *tpl);
  * longer than 1 MiB.
  */
 int ck_sql_template_render(const struct ck_sql_template *tpl, const struct ck_sql_message *msg,
-			   char **out);
+                           char **out);
 
 #endif
