@@ -42,7 +42,18 @@ enum ck_ctl_opt {
 	CK_CTL_OPT_DISABLED,
 	CK_CTL_OPT_STATUS,
 	CK_CTL_OPT_THING,
+	CK_CTL_OPT_ACTIONS_JSON,
+	CK_CTL_OPT_ERROR_ACTION_JSON,
+	CK_CTL_OPT_TOPIC,
+	CK_CTL_OPT_CLIENTID,
+	CK_CTL_OPT_RULE_NAME,
+	CK_CTL_OPT_PAYLOAD,
+	CK_CTL_OPT_PAYLOAD_FILE,
+	CK_CTL_OPT_TEMPLATE,
 };
+
+/* The bit of an option in a command's allowed set (64 options at most). */
+#define CK_CTL_BIT(opt) (UINT64_C(1) << (opt))
 
 struct ck_ctl_http;
 
@@ -126,6 +137,11 @@ int ck_ctl_thing_create(struct ck_ctl *c);
 int ck_ctl_thing_list(struct ck_ctl *c);
 int ck_ctl_rules_create(struct ck_ctl *c);
 int ck_ctl_rules_list(struct ck_ctl *c);
+int ck_ctl_rules_replace(struct ck_ctl *c);
+int ck_ctl_rules_show(struct ck_ctl *c);
+int ck_ctl_rules_enable(struct ck_ctl *c);
+int ck_ctl_rules_disable(struct ck_ctl *c);
+int ck_ctl_rules_delete(struct ck_ctl *c);
 int ck_ctl_workorders_list(struct ck_ctl *c);
 
 #endif

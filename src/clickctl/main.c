@@ -19,8 +19,9 @@
 #define TOKEN_FILE_MAX 4096
 
 #define GLOBAL_OPTS                                                                                \
-	((1u << CK_CTL_OPT_HELP) | (1u << CK_CTL_OPT_VERSION) | (1u << CK_CTL_OPT_SERVER) |        \
-	 (1u << CK_CTL_OPT_TOKEN) | (1u << CK_CTL_OPT_TOKEN_FILE) | (1u << CK_CTL_OPT_JSON))
+	(CK_CTL_BIT(CK_CTL_OPT_HELP) | CK_CTL_BIT(CK_CTL_OPT_VERSION) |                            \
+	 CK_CTL_BIT(CK_CTL_OPT_SERVER) | CK_CTL_BIT(CK_CTL_OPT_TOKEN) |                            \
+	 CK_CTL_BIT(CK_CTL_OPT_TOKEN_FILE) | CK_CTL_BIT(CK_CTL_OPT_JSON))
 
 static const struct ck_cli_opt options[] = {
 	{ "help", CK_CTL_OPT_HELP, false },
@@ -40,22 +41,52 @@ static const struct ck_cli_opt options[] = {
 	{ "disabled", CK_CTL_OPT_DISABLED, false },
 	{ "status", CK_CTL_OPT_STATUS, true },
 	{ "thing", CK_CTL_OPT_THING, true },
+	{ "actions-json", CK_CTL_OPT_ACTIONS_JSON, true },
+	{ "error-action-json", CK_CTL_OPT_ERROR_ACTION_JSON, true },
+	{ "topic", CK_CTL_OPT_TOPIC, true },
+	{ "clientid", CK_CTL_OPT_CLIENTID, true },
+	{ "rule-name", CK_CTL_OPT_RULE_NAME, true },
+	{ "payload", CK_CTL_OPT_PAYLOAD, true },
+	{ "payload-file", CK_CTL_OPT_PAYLOAD_FILE, true },
+	{ "template", CK_CTL_OPT_TEMPLATE, true },
 };
 
 struct command {
 	const char *group;
 	const char *name;
-	uint32_t opts; /* allowed besides the global ones */
+	uint64_t opts; /* allowed besides the global ones */
 	int (*run)(struct ck_ctl *c);
 	const char *usage; /* after "clickctl GROUP " */
 	const char *summary;
 	const char *help; /* the rest of --help */
 };
 
+/* Commands that work without a server (and without a token). */
+static const char *const offline_commands[][2] = {
+	{ "rules", "eval" },
+	{ "policy", "test" },
+	{ "cost", "estimate" },
+};
+
+static bool is_offline(const struct command *cmd)
+{
+	for (size_t i = 0; i < sizeof(offline_commands) / sizeof(offline_commands[0]); i++)
+		if (strcmp(cmd->group, offline_commands[i][0]) == 0 &&
+		    strcmp(cmd->name, offline_commands[i][1]) == 0)
+			return true;
+	return false;
+}
+
+#define RULE_OPTS                                                                                  \
+	(CK_CTL_BIT(CK_CTL_OPT_SQL) | CK_CTL_BIT(CK_CTL_OPT_SQL_VERSION) |                         \
+	 CK_CTL_BIT(CK_CTL_OPT_ACTION) | CK_CTL_BIT(CK_CTL_OPT_KIND) |                             \
+	 CK_CTL_BIT(CK_CTL_OPT_DISABLED) | CK_CTL_BIT(CK_CTL_OPT_ACTIONS_JSON) |                   \
+	 CK_CTL_BIT(CK_CTL_OPT_ERROR_ACTION_JSON))
+
 static const struct command commands[] = {
 	{ "thing", "create",
-	  (1u << CK_CTL_OPT_TYPE) | (1u << CK_CTL_OPT_ATTR) | (1u << CK_CTL_OPT_OUT) |
-	      (1u << CK_CTL_OPT_FORCE),
+	  CK_CTL_BIT(CK_CTL_OPT_TYPE) | CK_CTL_BIT(CK_CTL_OPT_ATTR) | CK_CTL_BIT(CK_CTL_OPT_OUT) |
+	      CK_CTL_BIT(CK_CTL_OPT_FORCE),
 	  ck_ctl_thing_create, "create NAME --out DIR [--type T] [--attr KEY=VALUE]... [--force]",
 	  "register a thing and write its certificate, key and clickbtn.conf",
 	  "Registers thing NAME, has clickd's CA issue it a certificate and writes\n"
@@ -69,11 +100,9 @@ static const struct command commands[] = {
 	  "                     issue a new certificate for it\n" },
 	{ "thing", "list", 0, ck_ctl_thing_list, "list", "list things",
 	  "Lists things: NAME TYPE LOCATION ENABLED LAST-SEEN BATTERY.\n" },
-	{ "rules", "create",
-	  (1u << CK_CTL_OPT_SQL) | (1u << CK_CTL_OPT_SQL_VERSION) | (1u << CK_CTL_OPT_ACTION) |
-	      (1u << CK_CTL_OPT_KIND) | (1u << CK_CTL_OPT_DISABLED),
-	  ck_ctl_rules_create,
-	  "create NAME --sql SQL --action workorder [--sql-version V] [--kind K] [--disabled]",
+	{ "rules", "create", RULE_OPTS, ck_ctl_rules_create,
+	  "create NAME --sql SQL (--action workorder [--kind K] | --actions-json JSON)\n"
+	  "        [--error-action-json JSON] [--sql-version V] [--disabled]",
 	  "create a rule",
 	  "Creates rule NAME. When the SQL does not compile, prints clickd's message\n"
 	  "with the line and column and exits 1.\n"
@@ -83,10 +112,26 @@ static const struct command commands[] = {
 	  "  --sql-version V    IoT SQL version (clickd's default: 2016-03-23)\n"
 	  "  --action workorder the action to run when the rule matches\n"
 	  "  --kind K           the work order's kind (default: the rule name)\n"
+	  "  --actions-json J   the actions as a JSON array instead of --action, e.g.\n"
+	  "                     '[{\"type\":\"workorder\",\"kind\":\"pickup\"}]'\n"
+	  "  --error-action-json J  the action that receives failures, as a JSON object\n"
 	  "  --disabled         create the rule disabled\n" },
+	{ "rules", "replace", RULE_OPTS, ck_ctl_rules_replace,
+	  "replace NAME --sql SQL (--action workorder [--kind K] | --actions-json JSON) ...",
+	  "replace a rule's definition",
+	  "Replaces rule NAME with a new definition (same options as rules create).\n"
+	  "An invalid definition is refused and the previous one stays in force.\n" },
 	{ "rules", "list", 0, ck_ctl_rules_list, "list", "list rules",
 	  "Lists rules: NAME ENABLED SQL.\n" },
-	{ "workorders", "list", (1u << CK_CTL_OPT_STATUS) | (1u << CK_CTL_OPT_THING),
+	{ "rules", "show", 0, ck_ctl_rules_show, "show NAME", "show one rule as JSON",
+	  "Prints rule NAME: its SQL, SQL version, actions, error action and state.\n" },
+	{ "rules", "enable", 0, ck_ctl_rules_enable, "enable NAME", "enable a rule",
+	  "Enables rule NAME; it acts on the next message.\n" },
+	{ "rules", "disable", 0, ck_ctl_rules_disable, "disable NAME", "disable a rule",
+	  "Disables rule NAME; it stays stored and can be enabled again.\n" },
+	{ "rules", "delete", 0, ck_ctl_rules_delete, "delete NAME", "delete a rule",
+	  "Deletes rule NAME.\n" },
+	{ "workorders", "list", CK_CTL_BIT(CK_CTL_OPT_STATUS) | CK_CTL_BIT(CK_CTL_OPT_THING),
 	  ck_ctl_workorders_list, "list [--status S] [--thing T]", "list work orders, newest first",
 	  "Lists work orders, newest first:\n"
 	  "ID KIND STATUS THING CLICK LOCATION PRESSED CREATED (local time).\n"
@@ -378,7 +423,7 @@ int main(int argc, char **argv)
 		return CK_CTL_EXIT_OK;
 	}
 	for (size_t i = 0; i < args.n_opts; i++) {
-		uint32_t bit = 1u << args.opts[i].id;
+		uint64_t bit = CK_CTL_BIT(args.opts[i].id);
 		if (!((GLOBAL_OPTS | cmd->opts) & bit))
 			return ck_ctl_fail(
 			    CK_CTL_EXIT_USAGE,
@@ -386,7 +431,14 @@ int main(int argc, char **argv)
 			    option_name(args.opts[i].id), cmd->group, cmd->name, cmd->group,
 			    cmd->name);
 	}
-
+	ctx.args = &args;
+	ctx.operands = args.pos + 2;
+	ctx.n_operands = args.n_pos - 2;
+	ctx.json = ck_cli_opt_value(&args, CK_CTL_OPT_JSON) != NULL;
+	if (is_offline(cmd)) {
+		rc = cmd->run(&ctx);
+		goto flush;
+	}
 	server = ck_cli_opt_value(&args, CK_CTL_OPT_SERVER);
 	if (!server)
 		server = getenv("CLICKD_SERVER");
@@ -401,11 +453,8 @@ int main(int argc, char **argv)
 		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "%s", err);
 		goto out;
 	}
-	ctx.args = &args;
-	ctx.operands = args.pos + 2;
-	ctx.n_operands = args.n_pos - 2;
-	ctx.json = ck_cli_opt_value(&args, CK_CTL_OPT_JSON) != NULL;
 	rc = cmd->run(&ctx);
+flush:
 	if (fflush(stdout) != 0 && rc == CK_CTL_EXIT_OK)
 		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "cannot write the output: %s", strerror(errno));
 out:

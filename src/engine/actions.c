@@ -4,7 +4,10 @@
 #include "engine/actions.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "core/name.h"
 
 #include "core/log.h"
 
@@ -30,6 +33,32 @@ static int run_workorder(struct ck_store *s, const cJSON *action, const struct c
 	        w.thing, w.location ? w.location : "(no location)", w.rule);
 	(*workorders)++;
 	return 0;
+}
+
+static int validate_workorder(const cJSON *action, char *why, size_t why_len)
+{
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(action, "kind");
+	if (kind && (!cJSON_IsString(kind) || !ck_name_valid(kind->valuestring))) {
+		snprintf(why, why_len,
+		         "workorder \"kind\" must be a name of 1 to 128 letters, digits, ':', '_' "
+		         "or '-'");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ck_action_validate(const cJSON *action, char *why, size_t why_len)
+{
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(action, "type");
+	if (!cJSON_IsObject(action) || !cJSON_IsString(type)) {
+		snprintf(why, why_len, "an action must be an object with a string \"type\"");
+		return -EINVAL;
+	}
+	if (strcmp(type->valuestring, "workorder") == 0)
+		return validate_workorder(action, why, why_len);
+	snprintf(why, why_len, "unknown action type \"%.64s\" (known: workorder)",
+	         type->valuestring);
+	return -EINVAL;
 }
 
 int ck_action_run(struct ck_store *s, const cJSON *action, const struct ck_action_ctx *ctx,

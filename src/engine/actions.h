@@ -25,6 +25,13 @@ struct ck_action_ctx {
 };
 
 /*
+ * Checks one action object before a rule holding it is stored: a known
+ * "type" and valid parameters for it. Returns 0, or -EINVAL with a
+ * one-line reason in why.
+ */
+int ck_action_validate(const cJSON *action, char *why, size_t why_len);
+
+/*
  * Runs one validated action object ({"type":"workorder","kind":...}).
  * Returns 0 and sets *workorders to the number of work orders created, or a
  * negative errno from the store.

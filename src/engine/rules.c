@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/topic.h"
 #include "core/topic_index.h"
+#include "engine/actions.h"
 
 struct ck_rules {
 	struct ck_rule *items; /* sorted by name (the store lists them so) */
@@ -18,7 +19,8 @@ struct ck_rules {
 	struct ck_topic_index *index; /* FROM filter -> position in items */
 };
 
-static int validate_actions(const cJSON *actions, char *why, size_t why_len)
+static int validate_actions(const cJSON *actions, const cJSON *error_action, char *why,
+                            size_t why_len)
 {
 	if (!cJSON_IsArray(actions)) {
 		snprintf(why, why_len, "actions must be an array");
@@ -31,24 +33,20 @@ static int validate_actions(const cJSON *actions, char *why, size_t why_len)
 		return -EINVAL;
 	}
 	const cJSON *a;
+	int i = 0;
 	cJSON_ArrayForEach(a, actions)
 	{
-		const cJSON *type = cJSON_GetObjectItemCaseSensitive(a, "type");
-		if (!cJSON_IsObject(a) || !cJSON_IsString(type)) {
-			snprintf(why, why_len,
-			         "each action must be an object with a string \"type\"");
+		char detail[256];
+		if (ck_action_validate(a, detail, sizeof(detail)) != 0) {
+			snprintf(why, why_len, "action %d: %s", i + 1, detail);
 			return -EINVAL;
 		}
-		if (strcmp(type->valuestring, "workorder") != 0) {
-			snprintf(why, why_len, "unknown action type \"%.64s\" (known: workorder)",
-			         type->valuestring);
-			return -EINVAL;
-		}
-		const cJSON *kind = cJSON_GetObjectItemCaseSensitive(a, "kind");
-		if (kind && (!cJSON_IsString(kind) || !ck_name_valid(kind->valuestring))) {
-			snprintf(why, why_len,
-			         "action \"kind\" must be a name of 1 to 128 letters, digits, ':', "
-			         "'_' or '-'");
+		i++;
+	}
+	if (error_action && !cJSON_IsNull(error_action)) {
+		char detail[256];
+		if (ck_action_validate(error_action, detail, sizeof(detail)) != 0) {
+			snprintf(why, why_len, "errorAction: %s", detail);
 			return -EINVAL;
 		}
 	}
@@ -56,7 +54,8 @@ static int validate_actions(const cJSON *actions, char *why, size_t why_len)
 }
 
 int ck_rule_validate(const char *name, const char *sql, const char *version, const cJSON *actions,
-                     struct ck_sql_error *sql_err, char *why, size_t why_len)
+                     const cJSON *error_action, struct ck_sql_error *sql_err, char *why,
+                     size_t why_len)
 {
 	memset(sql_err, 0, sizeof(*sql_err));
 	if (!ck_name_valid(name)) {
@@ -83,7 +82,7 @@ int ck_rule_validate(const char *name, const char *sql, const char *version, con
 		return -EINVAL;
 	}
 	ck_sql_rule_free(compiled);
-	return validate_actions(actions, why, why_len);
+	return validate_actions(actions, error_action, why, why_len);
 }
 
 static int add_rule(const struct ck_rule_row *row, void *ctx)

@@ -60,14 +60,15 @@ const struct ck_rule *ck_rules_find(const struct ck_rules *rules, const char *na
  */
 const char *ck_rules_basic_ingest(const char *topic, char *name, size_t name_len);
 
-/*
- * Validates a rule before it is stored: name, SQL (compiled with version),
- * and actions (a JSON array of 1..CK_RULE_ACTIONS_MAX objects whose "type"
- * is known: today "workorder", with an optional string "kind"). Returns 0,
+/* * Validates a rule before it is stored: name, SQL (compiled with version),
+ * actions (a JSON array of 1..CK_RULE_ACTIONS_MAX action objects, each
+ * checked by ck_action_validate) and the optional error action (one action
+ * object, or NULL / JSON null for none). Returns 0,
  * or -EINVAL with a one-line reason in why; for SQL errors *sql_err holds
  * the position.
  */
 int ck_rule_validate(const char *name, const char *sql, const char *version, const cJSON *actions,
-                     struct ck_sql_error *sql_err, char *why, size_t why_len);
+                     const cJSON *error_action, struct ck_sql_error *sql_err, char *why,
+                     size_t why_len);
 
 #endif

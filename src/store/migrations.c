@@ -53,6 +53,9 @@ const char *const ck_store_migrations[] = {
 	"CREATE INDEX workorder_status ON workorder(status, id);"
 	"CREATE INDEX workorder_thing ON workorder(thing, id);"
 	"CREATE TABLE cursor(name TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+	/* 2: rules get an error action (AWS errorAction), JSON text or NULL. */
+	"ALTER TABLE rule ADD COLUMN error_action TEXT;"
+	"ALTER TABLE rule ADD COLUMN updated_ms INTEGER;",
 };
 
 const int ck_store_n_migrations =

@@ -34,13 +34,17 @@ struct ck_thing {
 	int battery_mv;       /* -1 when never reported */
 };
 
+/* A stored rule. Strings are borrowed: on put from the caller, in
+ * ck_store_rule_each() for the duration of the callback. */
 struct ck_rule_row {
 	char name[CK_NAME_MAX + 1];
-	const char *sql; /* borrowed on put; owned (free with ck_rule_row_cleanup) after get */
-	const char *sql_version; /* same */
-	const char *actions;     /* JSON array text; same */
+	const char *sql;
+	const char *sql_version;
+	const char *actions;      /* JSON array text */
+	const char *error_action; /* JSON object text, or NULL for none */
 	bool enabled;
 	int64_t created_ms;
+	int64_t updated_ms; /* 0 when never replaced */
 };
 
 enum ck_event_status { CK_EVENT_ACCEPTED = 0, CK_EVENT_REJECTED };
@@ -148,6 +152,12 @@ int ck_store_rule_each(struct ck_store *s, int (*fn)(const struct ck_rule_row *r
 int ck_store_rule_list(struct ck_store *s, const struct ck_list_query *q, cJSON *items,
                        int64_t *next);
 int ck_store_rule_get_json(struct ck_store *s, const char *name, cJSON **out);
+/* Replaces the definition of an existing rule (keeps created_ms); -ENOENT. */
+int ck_store_rule_replace(struct ck_store *s, const struct ck_rule_row *r);
+/* Enables or disables a rule; -ENOENT when there is none. */
+int ck_store_rule_set_enabled(struct ck_store *s, const char *name, bool enabled, int64_t when_ms);
+/* Deletes a rule; -ENOENT when there is none. */
+int ck_store_rule_delete(struct ck_store *s, const char *name);
 
 /* Events and work orders. */
 int ck_store_event_put(struct ck_store *s, const struct ck_event_row *e);

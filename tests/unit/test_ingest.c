@@ -74,21 +74,22 @@ static void test_rule_validation(void)
 	cJSON *empty = cJSON_Parse("[]");
 	const char *sql = "SELECT * FROM 'iotbutton/+' WHERE clickType = 'SINGLE'";
 
-	CK_CHECK_INT(ck_rule_validate("pickup", sql, "2016-03-23", good, &e, why, sizeof(why)), ==,
-	             0);
-	CK_CHECK_INT(ck_rule_validate("bad name", sql, "2016-03-23", good, &e, why, sizeof(why)),
-	             ==, -EINVAL);
-	CK_CHECK_INT(ck_rule_validate("r", sql, "2099-01-01", good, &e, why, sizeof(why)), ==,
+	CK_CHECK_INT(
+	    ck_rule_validate("pickup", sql, "2016-03-23", good, NULL, &e, why, sizeof(why)), ==, 0);
+	CK_CHECK_INT(
+	    ck_rule_validate("bad name", sql, "2016-03-23", good, NULL, &e, why, sizeof(why)), ==,
+	    -EINVAL);
+	CK_CHECK_INT(ck_rule_validate("r", sql, "2099-01-01", good, NULL, &e, why, sizeof(why)), ==,
 	             -EINVAL);
 	CK_CHECK(strstr(why, "2099-01-01") != NULL);
-	CK_CHECK_INT(ck_rule_validate("r", sql, "2016-03-23", bad_type, &e, why, sizeof(why)), ==,
-	             -EINVAL);
+	CK_CHECK_INT(ck_rule_validate("r", sql, "2016-03-23", bad_type, NULL, &e, why, sizeof(why)),
+	             ==, -EINVAL);
 	CK_CHECK(strstr(why, "email") != NULL);
-	CK_CHECK_INT(ck_rule_validate("r", sql, "2016-03-23", empty, &e, why, sizeof(why)), ==,
-	             -EINVAL);
+	CK_CHECK_INT(ck_rule_validate("r", sql, "2016-03-23", empty, NULL, &e, why, sizeof(why)),
+	             ==, -EINVAL);
 	CK_CHECK_INT(
-	    ck_rule_validate("r", "SELECT * WHERE", "2016-03-23", good, &e, why, sizeof(why)), ==,
-	    -EINVAL);
+	    ck_rule_validate("r", "SELECT * WHERE", "2016-03-23", good, NULL, &e, why, sizeof(why)),
+	    ==, -EINVAL);
 	CK_CHECK_INT(e.line, ==, 1);
 	CK_CHECK(e.column > 0);
 	CK_CHECK(strncmp(why, "line 1, column ", 15) == 0);
