@@ -3,6 +3,7 @@
  * migration is never edited, because databases in the field have run it.
  */
 #include "store/sqlite_int.h"
+#include "store/store_policies.h"
 
 /* Each entry moves the schema from version i to i + 1. Append only. */
 const char *const ck_store_migrations[] = {
@@ -56,6 +57,35 @@ const char *const ck_store_migrations[] = {
 	/* 2: rules get an error action (AWS errorAction), JSON text or NULL. */
 	"ALTER TABLE rule ADD COLUMN error_action TEXT;"
 	"ALTER TABLE rule ADD COLUMN updated_ms INTEGER;",
+	/* 3: IoT policies with up to five versions, attached to certificates;
+	 * the default button policy, attached to every existing certificate
+	 * and, by trigger, to every new one. */
+	"CREATE TABLE policy("
+	"  name TEXT PRIMARY KEY,"
+	"  default_version INTEGER NOT NULL,"
+	"  next_version INTEGER NOT NULL,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE policy_version("
+	"  policy TEXT NOT NULL REFERENCES policy(name) ON DELETE CASCADE,"
+	"  version INTEGER NOT NULL,"
+	"  document TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY(policy, version));"
+	"CREATE TABLE policy_attachment("
+	"  policy TEXT NOT NULL REFERENCES policy(name),"
+	"  fingerprint TEXT NOT NULL REFERENCES certificate(fingerprint) ON DELETE CASCADE,"
+	"  created_ms INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY(fingerprint, policy));"
+	"CREATE INDEX policy_attachment_policy ON policy_attachment(policy);"
+	"INSERT INTO policy VALUES('clickd-button', 1, 2, 0);"
+	"INSERT INTO policy_version VALUES('clickd-button', 1, '" CK_STORE_BUTTON_POLICY "', 0);"
+	"INSERT INTO policy_attachment(policy, fingerprint)"
+	"  SELECT 'clickd-button', fingerprint FROM certificate;"
+	"CREATE TRIGGER certificate_button_policy AFTER INSERT ON certificate BEGIN"
+	"  INSERT OR IGNORE INTO policy_attachment(policy, fingerprint, created_ms)"
+	"  SELECT 'clickd-button', NEW.fingerprint, NEW.created_ms"
+	"  WHERE EXISTS (SELECT 1 FROM policy WHERE name = 'clickd-button');"
+	"END;",
 };
 
 const int ck_store_n_migrations =
