@@ -124,9 +124,11 @@ static void emit(struct ck_click_detector *d, struct out *o, enum ck_click_gestu
 	d->seen = at;
 	if (o->n >= CK_CLICK_EVENTS_MAX)
 		return; /* cannot happen: see CK_CLICK_EVENTS_MAX and the fuzz target */
-	o->ev[o->n++] = (struct ck_click_event){
-		.gesture = g, .at_ms = at, .pressed_ms = pressed, .duration_ms = duration, .count = count
-	};
+	o->ev[o->n++] = (struct ck_click_event){ .gesture = g,
+		                                 .at_ms = at,
+		                                 .pressed_ms = pressed,
+		                                 .duration_ms = duration,
+		                                 .count = count };
 }
 
 static bool has(const struct ck_click_detector *d, uint32_t g)
@@ -155,8 +157,7 @@ static int64_t long_due(const struct ck_click_detector *d)
 }
 
 /* A debounced edge dated e, learnt at time at. */
-static void on_edge(struct ck_click_detector *d, bool pressed, int64_t e, int64_t at,
-                    struct out *o)
+static void on_edge(struct ck_click_detector *d, bool pressed, int64_t e, int64_t at, struct out *o)
 {
 	if (pressed) {
 		if (d->state == ST_UP) {

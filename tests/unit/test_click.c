@@ -50,62 +50,134 @@ struct tcase {
 /* Defaults unless said: double 400, long 1500, hold 500. */
 static const struct tcase cases[] = {
 	{ "single waits for the window when DOUBLE is on",
-	  30, AWS, { { 0, 1 }, { 100, 0 } }, 3000, { { S, 501, 0, 100, 1 } } },
+	  30,
+	  AWS,
+	  { { 0, 1 }, { 100, 0 } },
+	  3000,
+	  { { S, 501, 0, 100, 1 } } },
 	{ "immediate single: reported on release (after debounce)",
-	  30, IMM, { { 0, 1 }, { 100, 0 } }, 3000, { { S, 130, 0, 100, 1 } } },
+	  30,
+	  IMM,
+	  { { 0, 1 }, { 100, 0 } },
+	  3000,
+	  { { S, 130, 0, 100, 1 } } },
 	{ "immediate single with no debounce: reported at the release",
-	  0, IMM, { { 0, 1 }, { 100, 0 } }, 3000, { { S, 100, 0, 100, 1 } } },
+	  0,
+	  IMM,
+	  { { 0, 1 }, { 100, 0 } },
+	  3000,
+	  { { S, 100, 0, 100, 1 } } },
 	{ "immediate single, even with LONG off",
-	  0, NONE, { { 0, 1 }, { 5000, 0 } }, 9000, { { S, 5000, 0, 5000, 1 } } },
+	  0,
+	  NONE,
+	  { { 0, 1 }, { 5000, 0 } },
+	  9000,
+	  { { S, 5000, 0, 5000, 1 } } },
 	{ "bounce on press and release is one click dated by the first contact",
-	  30, IMM,
+	  30,
+	  IMM,
 	  { { 0, 1 }, { 3, 0 }, { 5, 1 }, { 8, 0 }, { 10, 1 }, { 200, 0 }, { 205, 1 }, { 207, 0 } },
-	  3000, { { S, 237, 0, 200, 1 } } },
+	  3000,
+	  { { S, 237, 0, 200, 1 } } },
 	{ "a glitch shorter than the debounce time is nothing",
-	  30, AWS, { { 50, 1 }, { 60, 0 }, { 70, 1 }, { 79, 0 } }, 3000, { { 0 } } },
+	  30,
+	  AWS,
+	  { { 50, 1 }, { 60, 0 }, { 70, 1 }, { 79, 0 } },
+	  3000,
+	  { { 0 } } },
 	{ "a press exactly as long as the debounce time counts",
-	  30, IMM, { { 50, 1 }, { 80, 0 } }, 3000, { { S, 110, 50, 30, 1 } } },
+	  30,
+	  IMM,
+	  { { 50, 1 }, { 80, 0 } },
+	  3000,
+	  { { S, 110, 50, 30, 1 } } },
 	{ "a press one ms shorter than the debounce time does not",
-	  30, IMM, { { 50, 1 }, { 79, 0 } }, 3000, { { 0 } } },
+	  30,
+	  IMM,
+	  { { 50, 1 }, { 79, 0 } },
+	  3000,
+	  { { 0 } } },
 	{ "double: second press exactly double_ms after the release",
-	  30, AWS, { { 0, 1 }, { 100, 0 }, { 500, 1 }, { 600, 0 } }, 3000,
+	  30,
+	  AWS,
+	  { { 0, 1 }, { 100, 0 }, { 500, 1 }, { 600, 0 } },
+	  3000,
 	  { { D, 630, 0, 600, 2 } } },
 	{ "two singles: second press one ms after the window",
-	  30, AWS, { { 0, 1 }, { 100, 0 }, { 501, 1 }, { 601, 0 } }, 3000,
+	  30,
+	  AWS,
+	  { { 0, 1 }, { 100, 0 }, { 501, 1 }, { 601, 0 } },
+	  3000,
 	  { { S, 501, 0, 100, 1 }, { S, 1002, 501, 100, 1 } } },
 	{ "a press bouncing across the end of the window is still a double",
-	  30, AWS, { { 0, 1 }, { 100, 0 }, { 500, 1 }, { 502, 0 }, { 504, 1 }, { 600, 0 } }, 3000,
+	  30,
+	  AWS,
+	  { { 0, 1 }, { 100, 0 }, { 500, 1 }, { 502, 0 }, { 504, 1 }, { 600, 0 } },
+	  3000,
 	  { { D, 630, 0, 600, 2 } } },
 	{ "a glitch across the end of the window delays the single, changes nothing",
-	  30, AWS, { { 0, 1 }, { 100, 0 }, { 490, 1 }, { 495, 0 } }, 3000,
+	  30,
+	  AWS,
+	  { { 0, 1 }, { 100, 0 }, { 490, 1 }, { 495, 0 } },
+	  3000,
 	  { { S, 525, 0, 100, 1 } } },
 	{ "held exactly long_ms is not LONG",
-	  30, AWS, { { 0, 1 }, { 1500, 0 } }, 4000, { { S, 1901, 0, 1500, 1 } } },
+	  30,
+	  AWS,
+	  { { 0, 1 }, { 1500, 0 } },
+	  4000,
+	  { { S, 1901, 0, 1500, 1 } } },
 	{ "held long_ms + 1 is LONG, reported while still held",
-	  30, AWS, { { 0, 1 }, { 1501, 0 } }, 4000, { { L, 1501, 0, 1501, 1 } } },
+	  30,
+	  AWS,
+	  { { 0, 1 }, { 1501, 0 } },
+	  4000,
+	  { { L, 1501, 0, 1501, 1 } } },
 	{ "LONG, then HOLD repeats, then RELEASE",
-	  30, ALL, { { 0, 1 }, { 2600, 0 } }, 4000,
+	  30,
+	  ALL,
+	  { { 0, 1 }, { 2600, 0 } },
+	  4000,
 	  { { L, 1501, 0, 1501, 1 },
 	    { H, 2001, 0, 2001, 1 },
 	    { H, 2501, 0, 2501, 1 },
 	    { R, 2630, 0, 2600, 1 } } },
 	{ "a HOLD due at the moment of release still comes first",
-	  0, ALL, { { 0, 1 }, { 2001, 0 } }, 4000,
+	  0,
+	  ALL,
+	  { { 0, 1 }, { 2001, 0 } },
+	  4000,
 	  { { L, 1501, 0, 1501, 1 }, { H, 2001, 0, 2001, 1 }, { R, 2001, 0, 2001, 1 } } },
 	{ "triple is reported at the third release",
-	  30, ALL, { { 0, 1 }, { 80, 0 }, { 200, 1 }, { 280, 0 }, { 400, 1 }, { 480, 0 } }, 3000,
+	  30,
+	  ALL,
+	  { { 0, 1 }, { 80, 0 }, { 200, 1 }, { 280, 0 }, { 400, 1 }, { 480, 0 } },
+	  3000,
 	  { { T, 510, 0, 480, 3 } } },
 	{ "without TRIPLE the second release ends a double at once",
-	  30, AWS, { { 0, 1 }, { 80, 0 }, { 200, 1 }, { 280, 0 }, { 400, 1 }, { 480, 0 } }, 3000,
+	  30,
+	  AWS,
+	  { { 0, 1 }, { 80, 0 }, { 200, 1 }, { 280, 0 }, { 400, 1 }, { 480, 0 } },
+	  3000,
 	  { { D, 310, 0, 280, 2 }, { S, 881, 400, 80, 1 } } },
 	{ "a second press held long ends the sequence as a double",
-	  30, AWS, { { 0, 1 }, { 100, 0 }, { 300, 1 }, { 2000, 0 } }, 4000,
+	  30,
+	  AWS,
+	  { { 0, 1 }, { 100, 0 }, { 300, 1 }, { 2000, 0 } },
+	  4000,
 	  { { D, 1801, 0, 1801, 2 } } },
 	{ "LONG only counts for the first press: a long first press is never a double",
-	  30, AWS, { { 0, 1 }, { 1600, 0 }, { 1700, 1 }, { 1800, 0 } }, 4000,
+	  30,
+	  AWS,
+	  { { 0, 1 }, { 1600, 0 }, { 1700, 1 }, { 1800, 0 } },
+	  4000,
 	  { { L, 1501, 0, 1501, 1 }, { S, 2201, 1700, 100, 1 } } },
 	{ "still held at the end: only what is due",
-	  30, ALL, { { 0, 1 } }, 1600, { { L, 1501, 0, 1501, 1 } } },
+	  30,
+	  ALL,
+	  { { 0, 1 } },
+	  1600,
+	  { { L, 1501, 0, 1501, 1 } } },
 };
 
 static int run_case(const struct tcase *c, struct ck_click_event *got, int cap)
@@ -155,12 +227,13 @@ static void test_table(void)
 			if (got[j].gesture != w->g || got[j].at_ms != w->at ||
 			    got[j].pressed_ms != w->pressed || got[j].duration_ms != w->duration ||
 			    got[j].count != w->count)
-				fprintf(stderr,
-				        "case \"%s\" event %d: got %s at %lld pressed %lld dur %lld "
-				        "count %d\n",
-				        c->name, j, ck_click_gesture_name(got[j].gesture),
-				        (long long)got[j].at_ms, (long long)got[j].pressed_ms,
-				        (long long)got[j].duration_ms, got[j].count);
+				fprintf(
+				    stderr,
+				    "case \"%s\" event %d: got %s at %lld pressed %lld dur %lld "
+				    "count %d\n",
+				    c->name, j, ck_click_gesture_name(got[j].gesture),
+				    (long long)got[j].at_ms, (long long)got[j].pressed_ms,
+				    (long long)got[j].duration_ms, got[j].count);
 			CK_CHECK_INT(got[j].gesture, ==, w->g);
 			CK_CHECK_INT(got[j].at_ms, ==, w->at);
 			CK_CHECK_INT(got[j].pressed_ms, ==, w->pressed);
@@ -354,11 +427,13 @@ static void push(struct want *w, int *n, enum ck_click_gesture g, int64_t at, in
 }
 
 /* Reference classifier: reads the edge list as a whole. */
-static int ref_classify(const struct ck_click_timing *t, const struct edge *e, int ne,
-                        int64_t end, struct want *w)
+static int ref_classify(const struct ck_click_timing *t, const struct edge *e, int ne, int64_t end,
+                        struct want *w)
 {
 	int n = 0;
-	int maxc = (t->gestures & CK_CLICK_G_TRIPLE) ? 3 : (t->gestures & CK_CLICK_G_DOUBLE) ? 2 : 1;
+	int maxc = (t->gestures & CK_CLICK_G_TRIPLE)   ? 3
+	           : (t->gestures & CK_CLICK_G_DOUBLE) ? 2
+	                                               : 1;
 	bool lng = t->gestures & CK_CLICK_G_LONG;
 	int i = 0; /* index of a press edge (even) */
 	while (i < ne) {
@@ -374,8 +449,8 @@ static int ref_classify(const struct ck_click_timing *t, const struct edge *e, i
 				if (count == 1) {
 					push(w, &n, L, ld, s, ld - p, 1);
 					if (t->gestures & CK_CLICK_G_HOLD)
-						for (int64_t h = ld + t->hold_ms; h <= r && h <= end;
-						     h += t->hold_ms)
+						for (int64_t h = ld + t->hold_ms;
+						     h <= r && h <= end; h += t->hold_ms)
 							push(w, &n, H, h, s, h - p, 1);
 					if (released && (t->gestures & CK_CLICK_G_RELEASE))
 						push(w, &n, R, e[j + 1].at, s, r - p, 1);
@@ -387,8 +462,11 @@ static int ref_classify(const struct ck_click_timing *t, const struct edge *e, i
 			if (!released)
 				break;
 			if (count == maxc) {
-				push(w, &n, count == 3 ? T : count == 2 ? D : S, e[j + 1].at, s, r - s,
-				     count);
+				push(w, &n,
+				     count == 3   ? T
+				     : count == 2 ? D
+				                  : S,
+				     e[j + 1].at, s, r - s, count);
 				break;
 			}
 			int64_t wd = r + t->double_ms + 1;
@@ -461,7 +539,8 @@ static void test_random(void)
 		bool same = true;
 		int64_t prev = 0;
 		for (int j = 0; same && j < ng && j < nw; j++) {
-			same = got[j].gesture == want[j].g && got[j].pressed_ms == want[j].pressed &&
+			same = got[j].gesture == want[j].g &&
+			       got[j].pressed_ms == want[j].pressed &&
 			       got[j].duration_ms == want[j].duration &&
 			       got[j].count == want[j].count && got[j].at_ms >= want[j].at &&
 			       got[j].at_ms >= prev;
@@ -473,9 +552,9 @@ static void test_random(void)
 				        round, j, ck_click_gesture_name(got[j].gesture),
 				        (long long)got[j].pressed_ms, (long long)got[j].duration_ms,
 				        got[j].count, (long long)got[j].at_ms,
-				        ck_click_gesture_name(want[j].g), (long long)want[j].pressed,
-				        (long long)want[j].duration, want[j].count,
-				        (long long)want[j].at);
+				        ck_click_gesture_name(want[j].g),
+				        (long long)want[j].pressed, (long long)want[j].duration,
+				        want[j].count, (long long)want[j].at);
 		}
 		if (same && ng != nw)
 			fprintf(stderr, "round %d: %d events, reference %d\n", round, ng, nw);
