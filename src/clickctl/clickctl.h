@@ -50,6 +50,16 @@ enum ck_ctl_opt {
 	CK_CTL_OPT_PAYLOAD,
 	CK_CTL_OPT_PAYLOAD_FILE,
 	CK_CTL_OPT_TEMPLATE,
+	CK_CTL_OPT_BUTTONS,
+	CK_CTL_OPT_PRESSES_PER_DAY,
+	CK_CTL_OPT_DAYS,
+	CK_CTL_OPT_SMS_PER_PRESS,
+	CK_CTL_OPT_EMAILS_PER_PRESS,
+	CK_CTL_OPT_WEBHOOKS_PER_PRESS,
+	CK_CTL_OPT_FREE_TIER,
+	CK_CTL_OPT_NO_FREE_TIER,
+	CK_CTL_OPT_PRICES,
+	CK_CTL_OPT_FORMAT,
 };
 
 /* The bit of an option in a command's allowed set (64 options at most). */
@@ -143,5 +153,6 @@ int ck_ctl_rules_enable(struct ck_ctl *c);
 int ck_ctl_rules_disable(struct ck_ctl *c);
 int ck_ctl_rules_delete(struct ck_ctl *c);
 int ck_ctl_workorders_list(struct ck_ctl *c);
+int ck_ctl_cost_estimate(struct ck_ctl *c);
 
 #endif

@@ -49,6 +49,16 @@ static const struct ck_cli_opt options[] = {
 	{ "payload", CK_CTL_OPT_PAYLOAD, true },
 	{ "payload-file", CK_CTL_OPT_PAYLOAD_FILE, true },
 	{ "template", CK_CTL_OPT_TEMPLATE, true },
+	{ "buttons", CK_CTL_OPT_BUTTONS, true },
+	{ "presses-per-day", CK_CTL_OPT_PRESSES_PER_DAY, true },
+	{ "days", CK_CTL_OPT_DAYS, true },
+	{ "sms-per-press", CK_CTL_OPT_SMS_PER_PRESS, true },
+	{ "emails-per-press", CK_CTL_OPT_EMAILS_PER_PRESS, true },
+	{ "webhooks-per-press", CK_CTL_OPT_WEBHOOKS_PER_PRESS, true },
+	{ "free-tier", CK_CTL_OPT_FREE_TIER, false },
+	{ "no-free-tier", CK_CTL_OPT_NO_FREE_TIER, false },
+	{ "prices", CK_CTL_OPT_PRICES, true },
+	{ "format", CK_CTL_OPT_FORMAT, true },
 };
 
 struct command {
@@ -138,6 +148,37 @@ static const struct command commands[] = {
 	  "\n"
 	  "  --status S         only work orders with status S, e.g. raised\n"
 	  "  --thing T          only work orders of thing T\n" },
+	{ "cost", "estimate",
+	  CK_CTL_BIT(CK_CTL_OPT_BUTTONS) | CK_CTL_BIT(CK_CTL_OPT_PRESSES_PER_DAY) |
+	      CK_CTL_BIT(CK_CTL_OPT_DAYS) | CK_CTL_BIT(CK_CTL_OPT_SMS_PER_PRESS) |
+	      CK_CTL_BIT(CK_CTL_OPT_EMAILS_PER_PRESS) | CK_CTL_BIT(CK_CTL_OPT_WEBHOOKS_PER_PRESS) |
+	      CK_CTL_BIT(CK_CTL_OPT_FREE_TIER) | CK_CTL_BIT(CK_CTL_OPT_NO_FREE_TIER) |
+	      CK_CTL_BIT(CK_CTL_OPT_PRICES) | CK_CTL_BIT(CK_CTL_OPT_FORMAT),
+	  ck_ctl_cost_estimate,
+	  "estimate --buttons N --presses-per-day P [--days D] [--sms-per-press S]\n"
+	  "        [--emails-per-press E] [--webhooks-per-press W] [--free-tier | --no-free-tier]\n"
+	  "        [--prices FILE] [--format table|json|csv]",
+	  "estimate what a site costs on AWS and self-hosted (needs no server)",
+	  "Prints the AWS bill line by line (IoT Core messages and rule actions, Lambda\n"
+	  "requests and GB-seconds, SNS publishes, SMS, email and HTTP, DynamoDB writes)\n"
+	  "next to a self-hosted clickd (server amortisation, power, SMS gateway), with\n"
+	  "exact figures from a price file that records each price's source and date.\n"
+	  "Needs neither clickd nor a token. Bad arguments or price files exit 2.\n"
+	  "\n"
+	  "  --buttons N            buttons on the site (1 to 1000000)\n"
+	  "  --presses-per-day P    presses per button and day (0 to 100000)\n"
+	  "  --days D               length of the period (default 30; free tiers and\n"
+	  "                         monthly fees count 30 days as a month)\n"
+	  "  --sms-per-press S      SMS sent per press, one segment each (default 0)\n"
+	  "  --emails-per-press E   emails sent per press (default 0)\n"
+	  "  --webhooks-per-press W HTTP deliveries per press (default 0)\n"
+	  "  --free-tier            apply AWS's always-free monthly allowances (default)\n"
+	  "  --no-free-tier         do not\n"
+	  "  --prices FILE          price file (default: "
+	  "aws-us-east-1.prices next to\n"
+	  "                         clickctl, in the source tree's data/prices, or in\n"
+	  "                         /usr/local/share/clickd/prices, /usr/share/clickd/prices)\n"
+	  "  --format F             table (default), json (same as --json) or csv\n" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
