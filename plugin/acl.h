@@ -1,28 +1,45 @@
 /*
- * Topic authorization. The clickd account may do anything; a device may
- * publish only to iotbutton/<client id> and subscribe to, receive from and
- * unsubscribe from only iotbutton/<client id>/feedback. The decision itself
- * (ck_plugin_acl_device_allows) is a pure function of strings; the callback
- * around it asks mosquitto who the client is and chooses the return code
- * that makes a refusal visible to the device.
+ * Authorization by IoT policy. The clickd account may do anything; every
+ * other client is a device whose certificate's attached policies decide
+ * each CONNECT (iot:Connect on client/<id>), PUBLISH (iot:Publish on
+ * topic/<name>, and iot:RetainPublish as well when it is retained),
+ * SUBSCRIBE (iot:Subscribe on topicfilter/<filter>, the literal filter) and
+ * every delivery (iot:Receive on topic/<name>). Unsubscribing needs no
+ * permission, as in AWS IoT. The decision (ck_plugin_acl_allows) is a pure
+ * function of the registry record, the client id, the certificate's common
+ * name and the request; the callback around it asks mosquitto who the
+ * client is and chooses the return code that makes a refusal visible.
  */
 #ifndef CK_PLUGIN_ACL_H
 #define CK_PLUGIN_ACL_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "policy/policy.h"
+#include "snapshot.h"
 
 struct mosquitto;
 
-#define CK_PLUGIN_TOPIC_PREFIX   "iotbutton/"
-#define CK_PLUGIN_FEEDBACK_LEVEL "/feedback"
+/*
+ * True when a client connected as client_id with certificate rec (subject
+ * common name cn, NULL when none) may perform action on the resource
+ * "<kind>/<name>" according to rec's attached policies. False when rec is
+ * NULL or not active, when client_id or name is NULL, or when the resource
+ * is longer than CK_POLICY_RESOURCE_MAX. Fills *d (may be NULL) with the
+ * deciding statement. Pure; allocates nothing.
+ */
+bool ck_plugin_acl_allows(const struct ck_plugin_cert *rec, const char *client_id, const char *cn,
+                          enum ck_policy_action action, const char *kind, const char *name,
+                          struct ck_policy_decision *d);
 
 /*
- * True when a device whose client id is client_id may perform access (a
- * MOSQ_ACL_* value) on topic. A NULL or empty client id, one with characters
- * outside thing names ([A-Za-z0-9:_-]) or longer than a thing name, and any
- * wildcard filter are refused. Pure.
+ * Writes why d decided as it did into buf for a log line: "explicit Deny
+ * in policy P, statement N" / "allowed by policy P, statement N" / "no
+ * attached policy allows it". Returns buf.
  */
-bool ck_plugin_acl_device_allows(const char *client_id, const char *topic, int access);
+const char *ck_plugin_acl_reason(const struct ck_plugin_cert *rec,
+                                 const struct ck_policy_decision *d, char *buf, size_t len);
 
 /*
  * True when client is clickd's own account. Authentication refuses that

@@ -20,8 +20,10 @@
 #include <mosquitto_broker.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/x509.h>
 
+#include "acl.h"
 #include "core/fingerprint.h"
 #include "logging.h"
 #include "plugin.h"
@@ -102,18 +104,40 @@ static int account_auth(struct ck_plugin *p, const char *username, const char *p
 	return MOSQ_ERR_SUCCESS;
 }
 
-/* Returns NULL when the certificate may connect as id, else the reason. */
-static const char *cert_refusal(const struct ck_plugin_cert *c, const char *id,
-                                const char *username)
+/* The subject common name of cert into buf (empty when it has none or it
+ * does not fit). */
+static void subject_cn(X509 *cert, char *buf, size_t len)
 {
+	X509_NAME *subject = X509_get_subject_name(cert);
+	int n = subject ? X509_NAME_get_text_by_NID(subject, NID_commonName, buf, (int)len) : -1;
+
+	if (n < 0 || (size_t)n >= len - 1 || strlen(buf) != (size_t)n)
+		buf[0] = '\0';
+}
+
+/* Returns NULL when the certificate may connect as id, else the reason
+ * (written to why when it comes from the policies). */
+static const char *cert_refusal(const struct ck_plugin_cert *c, const char *id,
+                                const char *username, const char *cn, char *why, size_t len)
+{
+	struct ck_policy_decision d;
+
 	if (!c)
 		return "certificate not registered";
 	if (c->status != CK_PLUGIN_CERT_ACTIVE)
 		return ck_plugin_cert_status_name(c->status);
-	if (!id || strcmp(id, c->thing) != 0)
-		return "client id is not the certificate's thing";
 	if (username && strcmp(username, CK_PLUGIN_ACCOUNT) == 0)
 		return "username reserved for the local account";
+	if (!id || !id[0])
+		return "empty client id";
+	if (strlen(id) > CK_PLUGIN_CLIENT_ID_MAX)
+		return "client id longer than 128 bytes";
+	if (!ck_plugin_acl_allows(c, id, cn, CK_POLICY_CONNECT, "client", id, &d)) {
+		char reason[CK_POLICY_NAME_MAX + 64];
+		snprintf(why, len, "iot:Connect denied: %s",
+		         ck_plugin_acl_reason(c, &d, reason, sizeof(reason)));
+		return why;
+	}
 	return NULL;
 }
 
@@ -122,6 +146,8 @@ static int cert_auth(struct ck_plugin *p, struct mosquitto *client, X509 *cert,
 {
 	char fp[CK_FINGERPRINT_LEN + 1];
 	char idbuf[CK_PLUGIN_LOG_FIELD_MAX + 4];
+	char cn[CK_PLUGIN_CN_MAX + 2];
+	char why[CK_POLICY_NAME_MAX + 96];
 	unsigned char raw[32];
 	const char *id = mosquitto_client_id(client);
 
@@ -131,15 +157,16 @@ static int cert_auth(struct ck_plugin *p, struct mosquitto *client, X509 *cert,
 		              ck_plugin_printable(id, idbuf));
 		return MOSQ_ERR_AUTH;
 	}
+	subject_cn(cert, cn, sizeof(cn));
 	ck_plugin_snapshot_refresh(&p->snapshot);
 	const struct ck_plugin_cert *c = ck_plugin_registry_find(&p->snapshot.reg, raw);
-	const char *why = cert_refusal(c, id, username);
-	if (why) {
+	const char *reason = cert_refusal(c, id, username, cn, why, sizeof(why));
+	if (reason) {
 		ck_plugin_log(MOSQ_LOG_INFO, "refused certificate %.*s... for client %s: %s",
-		              FP_LOG_PREFIX, fp, ck_plugin_printable(id, idbuf), why);
+		              FP_LOG_PREFIX, fp, ck_plugin_printable(id, idbuf), reason);
 		return MOSQ_ERR_AUTH;
 	}
-	int rc = ck_plugin_clients_put(&p->clients, client, id, raw);
+	int rc = ck_plugin_clients_put(&p->clients, client, id, raw, cn);
 	if (rc) {
 		ck_plugin_log(MOSQ_LOG_ERR, "cannot track client %s (%s); closing its connection",
 		              ck_plugin_printable(id, idbuf), strerror(-rc));
@@ -182,11 +209,14 @@ static int64_t monotonic_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A connected client stays while its certificate is active and its
+ * policies still allow it to connect with its client id. */
 static bool still_allowed(const struct ck_plugin *p, const struct ck_plugin_client *c)
 {
 	const struct ck_plugin_cert *rec = ck_plugin_registry_find(&p->snapshot.reg, c->fp);
 
-	return rec && rec->status == CK_PLUGIN_CERT_ACTIVE && strcmp(rec->thing, c->client_id) == 0;
+	return ck_plugin_acl_allows(rec, c->client_id, c->cn, CK_POLICY_CONNECT, "client",
+	                            c->client_id, NULL);
 }
 
 /*
@@ -220,7 +250,8 @@ static int sweep(struct ck_plugin *p)
 	}
 	for (size_t i = 0; i < k; i++) {
 		ck_plugin_log(MOSQ_LOG_NOTICE,
-		              "disconnecting client %s: its certificate is no longer active for it",
+		              "disconnecting client %s: its certificate is no longer active or its "
+		              "policies no longer allow it to connect",
 		              ids[i]);
 		mosquitto_kick_client_by_clientid(ids[i], false);
 	}

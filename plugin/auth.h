@@ -1,10 +1,12 @@
 /*
  * Authentication and its upkeep. A client with a certificate is accepted
  * when the certificate's SHA-256 is active in the registry snapshot and its
- * client id is the registered thing name; a client without one only as the
- * clickd account with the password from DATA/broker.secret. Accepted
- * certificate clients are remembered (clients.h) so that the tick can kick
- * them when the snapshot no longer lists their certificate as active.
+ * attached policies allow iot:Connect on client/<client id> (acl.h); a
+ * client without one only as the clickd account with the password from
+ * DATA/broker.secret. Accepted certificate clients are remembered
+ * (clients.h) so that the tick can kick them when the snapshot no longer
+ * lists their certificate as active or their policies no longer allow
+ * them to connect.
  */
 #ifndef CK_PLUGIN_AUTH_H
 #define CK_PLUGIN_AUTH_H

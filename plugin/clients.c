@@ -48,7 +48,7 @@ static int grow(struct ck_plugin_clients *m)
 }
 
 int ck_plugin_clients_put(struct ck_plugin_clients *m, const void *key, const char *client_id,
-                          const unsigned char fp[32])
+                          const unsigned char fp[32], const char *cn)
 {
 	size_t idlen = strlen(client_id);
 
@@ -68,6 +68,9 @@ int ck_plugin_clients_put(struct ck_plugin_clients *m, const void *key, const ch
 	c->key = key;
 	memcpy(c->client_id, client_id, idlen + 1);
 	memcpy(c->fp, fp, 32);
+	c->cn[0] = '\0';
+	if (cn && strlen(cn) <= CK_PLUGIN_CN_MAX)
+		memcpy(c->cn, cn, strlen(cn) + 1);
 	c->kicked = false;
 	return 0;
 }

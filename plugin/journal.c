@@ -177,17 +177,25 @@ int ck_plugin_on_message(int event, void *event_data, void *userdata)
 	if (ck_plugin_is_account(ev->client))
 		return MOSQ_ERR_SUCCESS;
 	const char *id = mosquitto_client_id(ev->client);
-	/* The ACL already held the device to its own topic; checking again
-	 * keeps a row's thing and topic consistent whatever runs before us. */
-	if (!ck_plugin_acl_device_allows(id, ev->topic, MOSQ_ACL_WRITE)) {
-		ck_plugin_log(MOSQ_LOG_NOTICE, "message from %s on a foreign topic not journaled",
+	const struct ck_plugin_client *c = ck_plugin_clients_get(&p->clients, ev->client);
+	const struct ck_plugin_cert *rec =
+	    c ? ck_plugin_registry_find(&p->snapshot.reg, c->fp) : NULL;
+	/* The ACL check already decided; deciding again with the same registry
+	 * keeps a row's thing consistent with the certificate that sent it
+	 * whatever runs before us. */
+	if (!c || c->kicked ||
+	    !ck_plugin_acl_allows(rec, c->client_id, c->cn, CK_POLICY_PUBLISH, "topic", ev->topic,
+	                          NULL)) {
+		ck_plugin_log(MOSQ_LOG_NOTICE,
+		              "message from %s not allowed by its policies; not "
+		              "journaled",
 		              ck_plugin_printable(id, idbuf));
 		return ck_plugin_acl_write_denied(ev->client);
 	}
 	struct ck_plugin_journal_entry e = {
 		.received_ms = wall_clock_ms(),
 		.client_id = id,
-		.thing = id, /* authentication made the client id the thing name */
+		.thing = rec->thing, /* the certificate's thing */
 		.topic = ev->topic,
 		.qos = ev->qos,
 		.retain = ev->retain,

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +21,7 @@
 #include <mosquitto_broker.h>
 
 #include "logging.h"
+#include "policy/policy.h"
 
 #define WARN_LINES_MAX 20 /* skipped lines logged individually per load */
 
@@ -116,44 +118,408 @@ static int status_parse(const char *s)
 	return 0;
 }
 
-/*
- * Parses one NUL-terminated line "cert <fp> <thing> <status>" in place.
- * Returns NULL and fills rec, or a static reason for skipping the line.
- */
-static const char *parse_record(char *line, struct ck_plugin_cert *rec)
+#define MAX_FIELDS 4
+
+/* Cuts line at spaces into at most MAX_FIELDS fields; returns the count,
+ * or MAX_FIELDS + 1 when there are more. */
+static size_t split_fields(char *line, char **field)
 {
-	char *field[4];
-	size_t nfields = 0;
+	size_t n = 0;
 	char *p = line;
 
 	for (;;) {
-		if (nfields == 4)
-			return "too many fields";
-		field[nfields++] = p;
+		if (n == MAX_FIELDS)
+			return MAX_FIELDS + 1;
+		field[n++] = p;
 		char *sp = strchr(p, ' ');
 		if (!sp)
-			break;
+			return n;
 		*sp = '\0';
 		p = sp + 1;
 	}
-	if (strcmp(field[0], "cert") != 0)
-		return "unknown record type";
+}
+
+static int b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Decodes the NUL-terminated base64 text s in place ("-" is empty) and
+ * sets *len. Returns 0 or -EINVAL. */
+static int b64_decode_inplace(char *s, size_t *len)
+{
+	size_t in = strlen(s), out = 0;
+
+	if (strcmp(s, "-") == 0) {
+		s[0] = '\0';
+		*len = 0;
+		return 0;
+	}
+	if (in == 0 || in % 4 != 0)
+		return -EINVAL;
+	for (size_t i = 0; i < in; i += 4) {
+		int v[4];
+		int pad = 0;
+		for (int k = 0; k < 4; k++) {
+			v[k] = b64_value(s[i + k]);
+			if (s[i + k] == '=' && i + 4 == in && k >= 2) {
+				v[k] = 0;
+				pad++;
+			} else if (v[k] < 0 || pad) {
+				return -EINVAL;
+			}
+		}
+		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
+		             (uint32_t)v[3];
+		s[out++] = (char)(w >> 16);
+		if (pad < 2)
+			s[out++] = (char)(w >> 8 & 0xff);
+		if (pad < 1)
+			s[out++] = (char)(w & 0xff);
+	}
+	s[out] = '\0';
+	*len = out;
+	return 0;
+}
+
+static bool attr_value_ok(const char *v, size_t len)
+{
+	return strlen(v) == len; /* no NUL inside */
+}
+
+/* Appends one element of size bytes to a growing array whose capacity is
+ * the smallest power of two >= max(16, n): it is reallocated when n is 0
+ * and whenever n reaches a power of two from 16 on. */
+static int push(void **arr, size_t *n, size_t size, const void *elem)
+{
+	size_t cap = 16;
+
+	while (cap < *n + 1)
+		cap *= 2;
+	if (*n == 0 || (*n >= 16 && (*n & (*n - 1)) == 0)) {
+		void *na = realloc(*arr, cap * size);
+		if (!na)
+			return -ENOMEM;
+		*arr = na;
+	}
+	memcpy((char *)*arr + *n * size, elem, size);
+	(*n)++;
+	return 0;
+}
+
+static const char *parse_cert(struct ck_plugin_registry *reg, char **field, size_t nfields,
+                              int *err)
+{
+	struct ck_plugin_cert rec = { 0 };
+
 	if (nfields != 4)
 		return "expected: cert <fingerprint> <thing> <status>";
-	if (ck_plugin_fp_decode(field[1], strlen(field[1]), rec->fp) != 0)
+	if (ck_plugin_fp_decode(field[1], strlen(field[1]), rec.fp) != 0)
 		return "fingerprint is not 64 hex digits";
 	if (!ck_name_valid(field[2]))
 		return "invalid thing name";
 	int status = status_parse(field[3]);
 	if (!status)
 		return "unknown status";
-	rec->thing = field[2];
-	rec->status = (uint8_t)status;
+	rec.thing = field[2];
+	rec.status = (uint8_t)status;
+	if ((reg->count + 1) * 2 > reg->nslots) {
+		int rc = table_grow(reg);
+		if (rc) {
+			*err = rc;
+			return NULL;
+		}
+	}
+	if (!table_insert(reg->slots, reg->nslots, &rec))
+		return "duplicate fingerprint";
+	reg->count++;
 	return NULL;
+}
+
+static const char *parse_thing(struct ck_plugin_registry *reg, char **field, size_t nfields,
+                               int *err)
+{
+	struct ck_plugin_thing t = { 0 };
+
+	if (nfields != 2 && nfields != 3)
+		return "expected: thing <name> [<type>]";
+	if (!ck_name_valid(field[1]))
+		return "invalid thing name";
+	if (nfields == 3 && !ck_name_valid(field[2]))
+		return "invalid thing type";
+	t.name = field[1];
+	t.type = nfields == 3 ? field[2] : NULL;
+	*err = push((void **)&reg->things, &reg->n_things, sizeof(t), &t);
+	return NULL;
+}
+
+static const char *parse_attr(struct ck_plugin_registry *reg, char **field, size_t nfields,
+                              int *err)
+{
+	struct ck_plugin_attr_rec a;
+	size_t len;
+
+	if (nfields != 4)
+		return "expected: attr <thing> <name> <base64 value>";
+	if (!ck_name_valid(field[1]))
+		return "invalid thing name";
+	if (!ck_name_valid(field[2]))
+		return "invalid attribute name";
+	if (b64_decode_inplace(field[3], &len) != 0 || !attr_value_ok(field[3], len))
+		return "attribute value is not base64 text";
+	a.thing = field[1];
+	a.attr.name = field[2];
+	a.attr.value = field[3];
+	*err = push((void **)&reg->attr_recs, &reg->n_attrs, sizeof(a), &a);
+	return NULL;
+}
+
+static const char *parse_policy(struct ck_plugin_registry *reg, char **field, size_t nfields,
+                                int *err, char *why, size_t why_len)
+{
+	struct ck_plugin_policy pol;
+	size_t len;
+	char perr[200];
+
+	if (nfields != 3)
+		return "expected: policy <name> <base64 document>";
+	if (!ck_policy_name_valid(field[1]))
+		return "invalid policy name";
+	if (b64_decode_inplace(field[2], &len) != 0)
+		return "policy document is not base64";
+	int rc = ck_policy_parse(field[2], len, &pol.compiled, perr, sizeof(perr));
+	if (rc == -ENOMEM) {
+		*err = rc;
+		return NULL;
+	}
+	if (rc) {
+		snprintf(why, why_len, "policy %s refused: %s", field[1], perr);
+		return why;
+	}
+	pol.name = field[1];
+	*err = push((void **)&reg->policies, &reg->n_policies, sizeof(pol), &pol);
+	if (*err)
+		ck_policy_free(pol.compiled);
+	return NULL;
+}
+
+static const char *parse_attach(struct ck_plugin_registry *reg, char **field, size_t nfields,
+                                int *err)
+{
+	struct ck_plugin_attach a;
+
+	if (nfields != 3)
+		return "expected: attach <fingerprint> <policy>";
+	if (ck_plugin_fp_decode(field[1], strlen(field[1]), a.fp) != 0)
+		return "fingerprint is not 64 hex digits";
+	if (!ck_policy_name_valid(field[2]))
+		return "invalid policy name";
+	a.policy = field[2];
+	*err = push((void **)&reg->attaches, &reg->n_attaches, sizeof(a), &a);
+	return NULL;
+}
+
+/*
+ * Parses one NUL-terminated line in place into reg. Returns NULL when the
+ * line was taken (or *err is set: -ENOMEM), else the reason to skip it.
+ */
+static const char *parse_record(struct ck_plugin_registry *reg, char *line, int *err, char *why,
+                                size_t why_len)
+{
+	char *field[MAX_FIELDS];
+	size_t nfields = split_fields(line, field);
+
+	*err = 0;
+	if (nfields > MAX_FIELDS)
+		return "too many fields";
+	if (strcmp(field[0], "cert") == 0)
+		return parse_cert(reg, field, nfields, err);
+	if (strcmp(field[0], "thing") == 0)
+		return parse_thing(reg, field, nfields, err);
+	if (strcmp(field[0], "attr") == 0)
+		return parse_attr(reg, field, nfields, err);
+	if (strcmp(field[0], "policy") == 0)
+		return parse_policy(reg, field, nfields, err, why, why_len);
+	if (strcmp(field[0], "attach") == 0)
+		return parse_attach(reg, field, nfields, err);
+	return "unknown record type";
+}
+
+static int cmp_thing(const void *a, const void *b)
+{
+	return strcmp(((const struct ck_plugin_thing *)a)->name,
+	              ((const struct ck_plugin_thing *)b)->name);
+}
+
+static int cmp_attr(const void *a, const void *b)
+{
+	const struct ck_plugin_attr_rec *x = a, *y = b;
+	int c = strcmp(x->thing, y->thing);
+
+	return c ? c : strcmp(x->attr.name, y->attr.name);
+}
+
+static int cmp_policy(const void *a, const void *b)
+{
+	return strcmp(((const struct ck_plugin_policy *)a)->name,
+	              ((const struct ck_plugin_policy *)b)->name);
+}
+
+static int cmp_attach(const void *a, const void *b)
+{
+	const struct ck_plugin_attach *x = a, *y = b;
+	int c = memcmp(x->fp, y->fp, 32);
+
+	return c ? c : strcmp(x->policy, y->policy);
+}
+
+static const struct ck_plugin_thing *find_thing(const struct ck_plugin_registry *reg,
+                                                const char *name)
+{
+	struct ck_plugin_thing key = { .name = name };
+
+	if (!reg->n_things)
+		return NULL;
+	return bsearch(&key, reg->things, reg->n_things, sizeof(key), cmp_thing);
+}
+
+static const struct ck_plugin_policy *find_policy(const struct ck_plugin_registry *reg,
+                                                  const char *name)
+{
+	struct ck_plugin_policy key = { .name = name };
+
+	if (!reg->n_policies)
+		return NULL;
+	return bsearch(&key, reg->policies, reg->n_policies, sizeof(key), cmp_policy);
+}
+
+/* Removes neighbours equal under cmp from a sorted array, keeping the first
+ * of each run; free_fn (may be NULL) releases what is dropped. */
+static size_t dedupe(void *arr, size_t n, size_t size, int (*cmp)(const void *, const void *),
+                     void (*free_fn)(void *))
+{
+	char *base = arr;
+	size_t out = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (out && cmp(base + (out - 1) * size, base + i * size) == 0) {
+			if (free_fn)
+				free_fn(base + i * size);
+			continue;
+		}
+		if (out != i)
+			memcpy(base + out * size, base + i * size, size);
+		out++;
+	}
+	return out;
+}
+
+static void free_policy_elem(void *e)
+{
+	ck_policy_free(((struct ck_plugin_policy *)e)->compiled);
+}
+
+/* Sorts the side tables and points every certificate at its thing and its
+ * policies. Returns 0 or -ENOMEM. */
+static int resolve(struct ck_plugin_registry *reg)
+{
+	/* Duplicate names (clickd never writes them) keep one of their lines. */
+	if (reg->n_things) {
+		qsort(reg->things, reg->n_things, sizeof(*reg->things), cmp_thing);
+		reg->n_things =
+		    dedupe(reg->things, reg->n_things, sizeof(*reg->things), cmp_thing, NULL);
+	}
+	if (reg->n_policies) {
+		qsort(reg->policies, reg->n_policies, sizeof(*reg->policies), cmp_policy);
+		reg->n_policies = dedupe(reg->policies, reg->n_policies, sizeof(*reg->policies),
+		                         cmp_policy, free_policy_elem);
+	}
+	if (reg->n_attrs) {
+		qsort(reg->attr_recs, reg->n_attrs, sizeof(*reg->attr_recs), cmp_attr);
+		reg->n_attrs =
+		    dedupe(reg->attr_recs, reg->n_attrs, sizeof(*reg->attr_recs), cmp_attr, NULL);
+		reg->attrs = calloc(reg->n_attrs, sizeof(*reg->attrs));
+		if (!reg->attrs)
+			return -ENOMEM;
+		for (size_t i = 0; i < reg->n_attrs; i++)
+			reg->attrs[i] = reg->attr_recs[i].attr;
+		for (size_t i = 0; i < reg->n_attrs;) {
+			size_t j = i;
+			while (j < reg->n_attrs &&
+			       strcmp(reg->attr_recs[j].thing, reg->attr_recs[i].thing) == 0)
+				j++;
+			struct ck_plugin_thing *t =
+			    (struct ck_plugin_thing *)find_thing(reg, reg->attr_recs[i].thing);
+			if (t) {
+				t->attrs = &reg->attrs[i];
+				t->n_attrs = j - i;
+			}
+			i = j;
+		}
+	}
+	if (reg->n_attaches) {
+		qsort(reg->attaches, reg->n_attaches, sizeof(*reg->attaches), cmp_attach);
+		reg->plist = calloc(reg->n_attaches, sizeof(*reg->plist));
+		reg->pnames = calloc(reg->n_attaches, sizeof(*reg->pnames));
+		if (!reg->plist || !reg->pnames)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < reg->nslots; i++) {
+		struct ck_plugin_cert *c = &reg->slots[i];
+		if (!c->status)
+			continue;
+		c->thing_rec = find_thing(reg, c->thing);
+		c->policies = reg->plist + reg->n_plist;
+		c->policy_names = reg->pnames + reg->n_plist;
+		c->n_policies = 0;
+		if (!reg->n_attaches)
+			continue;
+		/* The first attachment of this fingerprint. */
+		size_t lo = 0, hi = reg->n_attaches;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (memcmp(reg->attaches[mid].fp, c->fp, 32) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t k = lo;
+		     k < reg->n_attaches && memcmp(reg->attaches[k].fp, c->fp, 32) == 0; k++) {
+			const struct ck_plugin_policy *pol =
+			    find_policy(reg, reg->attaches[k].policy);
+			if (!pol || (c->n_policies &&
+			             strcmp(c->policy_names[c->n_policies - 1], pol->name) == 0))
+				continue;
+			reg->plist[reg->n_plist] = pol->compiled;
+			reg->pnames[reg->n_plist] = pol->name;
+			reg->n_plist++;
+			c->n_policies++;
+		}
+	}
+	return 0;
 }
 
 void ck_plugin_registry_cleanup(struct ck_plugin_registry *reg)
 {
+	for (size_t i = 0; i < reg->n_policies; i++)
+		ck_policy_free(reg->policies[i].compiled);
+	free(reg->policies);
+	free(reg->things);
+	free(reg->attr_recs);
+	free(reg->attrs);
+	free(reg->attaches);
+	free(reg->plist);
+	free(reg->pnames);
 	free(reg->slots);
 	free(reg->text);
 	memset(reg, 0, sizeof(*reg));
@@ -164,6 +530,7 @@ static int parse_lines(struct ck_plugin_registry *reg, char *text, size_t len,
 {
 	size_t lineno = 0;
 	size_t pos = 0;
+	char why[320];
 
 	while (pos < len) {
 		char *line = text + pos;
@@ -190,28 +557,22 @@ static int parse_lines(struct ck_plugin_registry *reg, char *text, size_t len,
 				warn(ctx, lineno, "line too long");
 			continue;
 		}
-		struct ck_plugin_cert rec;
-		const char *why = parse_record(line, &rec);
-		if (why) {
-			if (warn)
-				warn(ctx, lineno, why);
-			continue;
-		}
-		if (reg->count >= (size_t)CK_PLUGIN_SNAPSHOT_RECORDS_MAX)
+		if (reg->records >= (size_t)CK_PLUGIN_SNAPSHOT_RECORDS_MAX)
 			return -E2BIG;
-		if ((reg->count + 1) * 2 > reg->nslots) {
-			int rc = table_grow(reg);
-			if (rc)
-				return rc;
-		}
-		if (!table_insert(reg->slots, reg->nslots, &rec)) {
+		int err = 0;
+		const char *reason = parse_record(reg, line, &err, why, sizeof(why));
+		if (err)
+			return err;
+		if (reason) {
 			if (warn)
-				warn(ctx, lineno, "duplicate fingerprint");
+				warn(ctx, lineno, reason);
 			continue;
 		}
-		reg->count++;
+		reg->records++;
 	}
-	return lineno ? 0 : -EPROTO;
+	if (!lineno)
+		return -EPROTO;
+	return resolve(reg);
 }
 
 int ck_plugin_registry_parse(const char *buf, size_t len, struct ck_plugin_registry *out,
@@ -244,6 +605,22 @@ const struct ck_plugin_cert *ck_plugin_registry_find(const struct ck_plugin_regi
 		i = (i + 1) & (reg->nslots - 1);
 	}
 	return NULL;
+}
+
+void ck_plugin_policy_context(const struct ck_plugin_cert *rec, const char *client_id,
+                              const char *cn, struct ck_policy_context *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->client_id = client_id;
+	ctx->cert_cn = cn && cn[0] ? cn : NULL;
+	if (!rec || !client_id || strcmp(client_id, rec->thing) != 0)
+		return;
+	ctx->thing_name = rec->thing;
+	if (rec->thing_rec) {
+		ctx->thing_type = rec->thing_rec->type;
+		ctx->attrs = rec->thing_rec->attrs;
+		ctx->n_attrs = rec->thing_rec->n_attrs;
+	}
 }
 
 int ck_plugin_snapshot_init(struct ck_plugin_snapshot *s, const char *path)

@@ -11,7 +11,8 @@ Checks:
   - dev1 (active certificate, client id dev1) publishes to iotbutton/dev1 at
     QoS 1; the row is in journal.db as soon as mosquitto_pub has its PUBACK;
   - a payload over 64 KiB is journaled with payload NULL and its size;
-  - the right certificate with the wrong client id is refused;
+  - the right certificate with the wrong client id is refused (the default
+    button policy allows iot:Connect only as the certificate's thing);
   - the inactive certificate is refused;
   - dev1 publishing to iotbutton/other is refused (MQTT 5: PUBACK 0x87;
     MQTT 3.1.1: disconnected, no PUBACK) and not journaled;
@@ -30,6 +31,7 @@ Environment: CK_BIN_DIR is the build directory holding clickd_plugin.so
 (default /work/main/build/h-plugin).
 """
 
+import base64
 import hashlib
 import os
 import queue
@@ -115,12 +117,31 @@ def write_snapshot(d, records):
     """Writes registry.snapshot atomically, as clickd does."""
     tmp = os.path.join(d, "registry.snapshot.tmp")
     with open(tmp, "w") as f:
-        f.write("clickd-registry 1\n")
+        f.write("clickd-registry 2\n")
         for line in records:
             f.write(line + "\n")
         f.flush()
         os.fsync(f.fileno())
     os.rename(tmp, os.path.join(d, "registry.snapshot"))
+
+
+# The default button policy clickd ships (src/store/store_policies.h).
+BUTTON_POLICY = (
+    '{"Version":"2012-10-17","Statement":['
+    '{"Effect":"Allow","Action":"iot:Connect",'
+    '"Resource":"arn:aws:iot:*:*:client/${iot:Connection.Thing.ThingName}"},'
+    '{"Effect":"Allow","Action":"iot:Publish",'
+    '"Resource":"arn:aws:iot:*:*:topic/iotbutton/${iot:Connection.Thing.ThingName}"},'
+    '{"Effect":"Allow","Action":"iot:Subscribe",'
+    '"Resource":"arn:aws:iot:*:*:topicfilter/iotbutton/${iot:Connection.Thing.ThingName}/feedback"},'
+    '{"Effect":"Allow","Action":"iot:Receive",'
+    '"Resource":"arn:aws:iot:*:*:topic/iotbutton/${iot:Connection.Thing.ThingName}/feedback"}]}')
+
+
+def policy_lines(fps):
+    """The policy record and one attachment per fingerprint."""
+    doc = base64.b64encode(BUTTON_POLICY.encode()).decode()
+    return ["policy clickd-button " + doc] + ["attach %s clickd-button" % fp for fp in fps]
 
 
 def free_port():
@@ -395,7 +416,8 @@ def tests(d, b, fp1, fp2):
     sub, lines = start_sub(d, b, "dev1", "dev1", "iotbutton/dev1/feedback")
     try:
         lines.wait_line(lambda l: l.startswith("Subscribed (mid: 1):"), CMD_TIMEOUT, "SUBACK")
-        write_snapshot(d, ["cert %s dev1 inactive" % fp1, "cert %s dev2 inactive" % fp2])
+        write_snapshot(d, ["cert %s dev1 inactive" % fp1, "cert %s dev2 inactive" % fp2] +
+                       policy_lines([fp1, fp2]))
         wait_for(lambda: "disconnecting client dev1" in b.log(), KICK_TIMEOUT,
                  "the plugin to kick dev1")
         wait_for(lambda: sub.poll() is not None, KICK_TIMEOUT,
@@ -427,7 +449,7 @@ def main():
             "cert %s dev1 active" % fp1,
             "cert %s dev2 inactive" % fp2,
             "cert not-a-fingerprint dev3 active",  # malformed: skipped with a warning
-        ])
+        ] + policy_lines([fp1, fp2]))
         secret = secrets.token_hex(16)
         with open(os.path.join(d, "broker.secret"), "w") as f:
             f.write(secret + "\n")
