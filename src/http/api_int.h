@@ -31,6 +31,7 @@ struct ck_api_route {
 /* Route tables, each ended by an all-NULL entry. */
 extern const struct ck_api_route ck_api_routes_things[];
 extern const struct ck_api_route ck_api_routes_rules[];
+extern const struct ck_api_route ck_api_routes_policies[];
 
 /* Wall clock in Unix milliseconds. */
 int64_t ck_api_now_ms(void);
