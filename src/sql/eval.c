@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool is_num(struct ck_sql_val v)
@@ -543,7 +544,8 @@ int ck_sql_eval(const struct ck_sql_rule *rule, const struct ck_sql_message *msg
 	struct ck_sql_ctx c;
 	int rc = 0;
 
-	*out = NULL;
+	if (out)
+		*out = NULL;
 	if (!rule || !msg)
 		return -EINVAL;
 	rc = ck_sql_ctx_init(&c, msg, rule->ver);
@@ -551,6 +553,10 @@ int ck_sql_eval(const struct ck_sql_rule *rule, const struct ck_sql_message *msg
 		return rc;
 	if (rule->sel.where && !ck_sql_is_true(ck_sql_eval_node(&c, rule->sel.where)))
 		goto out;
+	if (!out) {
+		rc = c.arena.oom ? -ENOMEM : 1;
+		goto out;
+	}
 	struct ck_sql_val v = eval_items(&c, &rule->sel);
 	if (c.arena.oom) {
 		rc = -ENOMEM;
@@ -558,6 +564,66 @@ int ck_sql_eval(const struct ck_sql_rule *rule, const struct ck_sql_message *msg
 	}
 	*out = ck_sql_to_cjson(v, c.ver);
 	rc = *out ? 1 : -ENOMEM;
+out:
+	ck_sql_ctx_cleanup(&c);
+	return rc;
+}
+
+/* Writes the output value v as payload bytes into b (rules-sql.md §8.5-8.6). */
+static void write_payload(struct ck_sql_buf *b, struct ck_sql_val v, enum ck_sql_version ver)
+{
+	if (v.t == CK_SQL_BIN) {
+		/* the bytes of a binary payload are forwarded unchanged */
+		ck_sql_buf_add(b, v.u.s.p, v.u.s.n);
+		return;
+	}
+	ck_sql_json_write(b, v, ver);
+}
+
+int ck_sql_eval_payload(const struct ck_sql_rule *rule, const struct ck_sql_message *msg,
+                        uint8_t **out, size_t *out_len)
+{
+	struct ck_sql_ctx c;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (out_len)
+		*out_len = 0;
+	if (!rule || !msg || (out && !out_len))
+		return -EINVAL;
+	rc = ck_sql_ctx_init(&c, msg, rule->ver);
+	if (rc)
+		return rc;
+	if (rule->sel.where && !ck_sql_is_true(ck_sql_eval_node(&c, rule->sel.where)))
+		goto out;
+	if (!out) {
+		rc = c.arena.oom ? -ENOMEM : 1;
+		goto out;
+	}
+	struct ck_sql_val v = eval_items(&c, &rule->sel);
+	struct ck_sql_buf b;
+	ck_sql_buf_init(&b, &c.arena);
+	b.max = CK_SQL_OUT_MAX;
+	ck_sql_buf_add(&b, "", 0);
+	if (!c.arena.oom)
+		write_payload(&b, v, c.ver);
+	if (c.arena.oom) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (b.fail) {
+		rc = -E2BIG;
+		goto out;
+	}
+	*out = malloc(b.n + 1);
+	if (!*out) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memcpy(*out, b.p, b.n + 1);
+	*out_len = b.n;
+	rc = 1;
 out:
 	ck_sql_ctx_cleanup(&c);
 	return rc;

@@ -15,8 +15,9 @@
 
 #include <cjson/cJSON.h>
 
-#define CK_SQL_MAX_LEN   8192 /* longest SQL text accepted */
-#define CK_SQL_MAX_DEPTH 64   /* deepest expression nesting accepted */
+#define CK_SQL_MAX_LEN   8192        /* longest SQL text accepted */
+#define CK_SQL_MAX_DEPTH 64          /* deepest expression nesting accepted */
+#define CK_SQL_OUT_MAX   (16u << 20) /* longest output payload ck_sql_eval_payload builds */
 
 enum ck_sql_version {
 	CK_SQL_2016_03_23 = 0, /* the default */
@@ -66,11 +67,32 @@ const char *ck_sql_rule_topic_filter(const struct ck_sql_rule *rule);
  * Evaluates rule against msg. Returns 1 when the WHERE clause is true (or
  * absent) and stores the SELECT output in *out (a new cJSON tree the caller
  * deletes; for binary payloads with SELECT * it is a string holding the
- * base64 of the bytes); returns 0 when the rule does not fire; -ENOMEM on
- * allocation failure. Does not check the topic filter: callers match
- * topics first (core/topic.h).
+ * base64 of the bytes); returns 0 when the rule does not fire (*out NULL);
+ * -ENOMEM on allocation failure. out may be NULL when only whether the rule
+ * fires matters: the SELECT list is then not evaluated at all. Does not
+ * check the topic filter: callers match topics first (core/topic.h).
  */
 int ck_sql_eval(const struct ck_sql_rule *rule, const struct ck_sql_message *msg, cJSON **out);
+
+/*
+ * Evaluates rule against msg and returns the output payload as the exact
+ * bytes an action sends (rules-sql.md §8): compact JSON in construction
+ * order; for a binary payload, SELECT * and SELECT VALUE * forward the
+ * original bytes unchanged; SELECT VALUE of Undefined is an empty payload.
+ * The JSON is the text cJSON_PrintUnformatted prints for ck_sql_eval's tree,
+ * except that strings holding U+0000 are kept whole (escaped) rather than
+ * cut. Builds no cJSON tree.
+ *
+ * Returns 1 when the rule fires, with a new buffer in *out (caller frees
+ * with free(); a NUL follows the *out_len bytes, which may hold NULs
+ * themselves); 0 when it does not fire (*out NULL, *out_len 0); -ENOMEM;
+ * -E2BIG when the output would be longer than CK_SQL_OUT_MAX; -EINVAL for
+ * a NULL rule or msg. out may be NULL (out_len too): only whether the rule
+ * fires is computed. Like ck_sql_eval, it does not check the topic filter.
+ * Thread-safe on a shared rule.
+ */
+int ck_sql_eval_payload(const struct ck_sql_rule *rule, const struct ck_sql_message *msg,
+                        uint8_t **out, size_t *out_len);
 
 /*
  * Substitution templates for action parameters (rules-sql.md §15): text in

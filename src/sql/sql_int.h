@@ -131,7 +131,8 @@ struct ck_sql_buf {
 	struct ck_sql_arena *a;
 	char *p;
 	size_t n, cap;
-	bool fail; /* too long or no memory */
+	size_t max; /* longest content accepted; CK_SQL_STR_MAX after init */
+	bool fail;  /* too long or no memory */
 };
 
 void ck_sql_buf_init(struct ck_sql_buf *b, struct ck_sql_arena *a);
@@ -143,7 +144,9 @@ struct ck_sql_val ck_sql_buf_val(struct ck_sql_buf *b);
 /* Formats a double the AWS way (shortest round trip, plain notation for
  * 1e-6 <= |d| < 1e21); whole values get ".0" when keep_point. */
 void ck_sql_fmt_double(double d, bool keep_point, char *out, size_t cap);
-/* Appends v as compact JSON (Undefined appends nothing). */
+/* Appends v as compact JSON (Undefined appends nothing): numbers as
+ * ck_sql_fmt_double writes them, strings escaped per RFC 8259 with bytes
+ * that are not UTF-8 replaced by U+FFFD, a binary value as its base64. */
 void ck_sql_json_write(struct ck_sql_buf *b, struct ck_sql_val v, enum ck_sql_version ver);
 
 /* Conversions of rules-sql.md §5; failures give Undefined. */

@@ -183,13 +183,14 @@ void ck_sql_buf_init(struct ck_sql_buf *b, struct ck_sql_arena *a)
 {
 	memset(b, 0, sizeof(*b));
 	b->a = a;
+	b->max = CK_SQL_STR_MAX;
 }
 
 void ck_sql_buf_add(struct ck_sql_buf *b, const char *p, size_t n)
 {
 	if (b->fail)
 		return;
-	if (n > CK_SQL_STR_MAX || b->n + n > CK_SQL_STR_MAX) {
+	if (n > b->max || b->n + n > b->max) {
 		b->fail = true;
 		return;
 	}
@@ -1077,12 +1078,26 @@ struct ck_sql_val ck_sql_to_string(struct ck_sql_arena *a, struct ck_sql_val v,
 static void write_string(struct ck_sql_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
 	ck_sql_buf_addc(b, '"');
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+		unsigned char c = u[i];
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
 			continue;
+		if (c >= 0x80) {
+			/* regular expressions work on bytes and can split a character */
+			uint32_t cp;
+			size_t k = utf8_decode(u + i, n - i, &cp);
+			if (k > 0) {
+				i += k - 1;
+				continue;
+			}
+			ck_sql_buf_add(b, s + run, i - run);
+			ck_sql_buf_add(b, "\xef\xbf\xbd", 3);
+			run = i + 1;
+			continue;
+		}
 		ck_sql_buf_add(b, s + run, i - run);
 		run = i + 1;
 		char esc[7] = { '\\', 0 };
@@ -1100,6 +1115,12 @@ static void write_string(struct ck_sql_buf *b, const char *s, size_t n)
 			break;
 		case '\t':
 			ck_sql_buf_add(b, "\\t", 2);
+			break;
+		case '\b':
+			ck_sql_buf_add(b, "\\b", 2);
+			break;
+		case '\f':
+			ck_sql_buf_add(b, "\\f", 2);
 			break;
 		default:
 			esc[1] = 'u';
@@ -1181,35 +1202,25 @@ void ck_sql_json_write(struct ck_sql_buf *b, struct ck_sql_val v, enum ck_sql_ve
 }
 
 /*
- * A cJSON number item for v. cJSON prints numbers through a double with 15
- * significant digits (then 17 if a loose check fails), so values it cannot
- * print exactly (integers of 16+ digits, decimals that need 16-17 digits,
- * whole decimals of 2015-10-08 that must keep ".0") become raw items that
- * hold the exact JSON text; the rest are ordinary cJSON numbers.
+ * A cJSON number item for v that prints exactly as ck_sql_json_write
+ * writes v. cJSON prints numbers through a double with "%1.15g" (then
+ * "%1.17g" if a loose check fails), so values whose text would differ
+ * (integers of 16+ digits, decimals that need 16-17 digits or an exponent,
+ * very small decimals, whole decimals of 2015-10-08 that keep ".0") become
+ * raw items holding the exact JSON text; the rest are ordinary numbers.
  */
 static cJSON *number_to_cjson(struct ck_sql_val v, enum ck_sql_version ver)
 {
-	char num[64];
+	char num[64], g[64];
 	if (v.t == CK_SQL_INT) {
 		if (v.u.i > -1000000000000000LL && v.u.i < 1000000000000000LL)
 			return cJSON_CreateNumber((double)v.u.i);
 		snprintf(num, sizeof(num), "%" PRId64, v.u.i);
 		return cJSON_CreateRaw(num);
 	}
-	bool keep_point = ver == CK_SQL_2015_10_08;
-	ck_sql_fmt_double(v.u.d, keep_point, num, sizeof(num));
-	int sig = 0;
-	bool lead = true;
-	for (const char *c = num; *c && *c != 'E'; c++) {
-		if (!is_digit((unsigned char)*c))
-			continue;
-		if (lead && *c == '0')
-			continue;
-		lead = false;
-		sig++;
-	}
-	bool whole = v.u.d == ck_sql_floor(v.u.d);
-	if (sig <= 15 && !(keep_point && whole))
+	ck_sql_fmt_double(v.u.d, ver == CK_SQL_2015_10_08, num, sizeof(num));
+	snprintf(g, sizeof(g), "%1.15g", v.u.d);
+	if (strcmp(g, num) == 0)
 		return cJSON_CreateNumber(v.u.d);
 	return cJSON_CreateRaw(num);
 }
