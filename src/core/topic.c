@@ -128,3 +128,17 @@ bool ck_topic_match(const char *filter, const char *topic)
 		t = tmore ? t + tlen + 1 : NULL;
 	}
 }
+
+const char *ck_topic_basic_ingest(const char *topic, char *name, size_t name_len)
+{
+	static const char prefix[] = "$aws/rules/";
+	if (strncmp(topic, prefix, sizeof(prefix) - 1) != 0)
+		return NULL;
+	const char *p = topic + sizeof(prefix) - 1;
+	size_t len = strcspn(p, "/");
+	if (len == 0 || len >= name_len || p[len] != '/' || p[len + 1] == '\0')
+		return NULL;
+	memcpy(name, p, len);
+	name[len] = '\0';
+	return p + len + 1;
+}

@@ -24,4 +24,14 @@ bool ck_topic_filter_valid(const char *filter);
 /* True when the valid filter matches the valid topic name. */
 bool ck_topic_match(const char *filter, const char *topic);
 
+/*
+ * Basic Ingest (AWS IoT): when topic is "$aws/rules/<name>/<rest>" with a
+ * non-empty <name> shorter than name_len and a non-empty <rest>, copies
+ * <name> into name (NUL-terminated) and returns a pointer to <rest> inside
+ * topic, the topic that rule's topic() sees; otherwise returns NULL and
+ * leaves name alone. Such a message goes to the named rule alone, whatever
+ * its FROM filter. Does not check that <name> is a valid rule name.
+ */
+const char *ck_topic_basic_ingest(const char *topic, char *name, size_t name_len);
+
 #endif

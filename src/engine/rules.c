@@ -202,14 +202,5 @@ const struct ck_rule *ck_rules_find(const struct ck_rules *rules, const char *na
 
 const char *ck_rules_basic_ingest(const char *topic, char *name, size_t name_len)
 {
-	static const char prefix[] = "$aws/rules/";
-	if (strncmp(topic, prefix, sizeof(prefix) - 1) != 0)
-		return NULL;
-	const char *p = topic + sizeof(prefix) - 1;
-	size_t len = strcspn(p, "/");
-	if (len == 0 || len >= name_len || p[len] != '/' || p[len + 1] == '\0')
-		return NULL;
-	memcpy(name, p, len);
-	name[len] = '\0';
-	return p + len + 1;
+	return ck_topic_basic_ingest(topic, name, name_len);
 }

@@ -56,7 +56,8 @@ const struct ck_rule *ck_rules_find(const struct ck_rules *rules, const char *na
  * rest, copies <name> into name and returns <rest> (the topic the rule's
  * topic() sees); otherwise returns NULL. A Basic Ingest message goes to
  * that rule alone, whatever its FROM filter, as in AWS IoT, where the FROM
- * clause of a rule used only through Basic Ingest is optional.
+ * clause of a rule used only through Basic Ingest is optional. Same as
+ * ck_topic_basic_ingest (core/topic.h), which pure callers use.
  */
 const char *ck_rules_basic_ingest(const char *topic, char *name, size_t name_len);
 

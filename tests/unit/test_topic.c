@@ -84,8 +84,43 @@ static const struct match_case matches[] = {
 	{ "/company/windfarm/+/turbine/+/+", "/company/windfarm/3/turbine/1/rpm", true },
 };
 
+/* Basic Ingest topics: the rule name and the topic topic() sees, or NULL. */
+static const struct {
+	const char *topic;
+	const char *name; /* NULL: not a Basic Ingest topic */
+	const char *rest;
+} ingest[] = {
+	{ "$aws/rules/pickup/iotbutton/G030JF0001", "pickup", "iotbutton/G030JF0001" },
+	{ "$aws/rules/pickup/a", "pickup", "a" },
+	{ "$aws/rules/r_1/a//b", "r_1", "a//b" },
+	{ "$aws/rules/pickup", NULL, NULL },
+	{ "$aws/rules/pickup/", NULL, NULL },
+	{ "$aws/rules//a", NULL, NULL },
+	{ "$aws/rules/", NULL, NULL },
+	{ "$aws/things/x/shadow/update", NULL, NULL },
+	{ "aws/rules/pickup/a", NULL, NULL },
+	{ "iotbutton/G030JF0001", NULL, NULL },
+	{ "$aws/rules/a_name_that_is_longer_than_the_buffer/x", NULL, NULL },
+};
+
+static void test_basic_ingest(void)
+{
+	for (size_t i = 0; i < sizeof(ingest) / sizeof(ingest[0]); i++) {
+		char name[16] = "unchanged";
+		const char *rest = ck_topic_basic_ingest(ingest[i].topic, name, sizeof(name));
+		if (!ingest[i].name) {
+			CK_CHECK(rest == NULL);
+			CK_CHECK_STR(name, "unchanged");
+			continue;
+		}
+		CK_CHECK_STR(rest, ingest[i].rest);
+		CK_CHECK_STR(name, ingest[i].name);
+	}
+}
+
 int main(void)
 {
+	test_basic_ingest();
 	for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) {
 		bool n = ck_topic_name_valid(valid[i].s);
 		bool f = ck_topic_filter_valid(valid[i].s);
