@@ -74,7 +74,8 @@ static int read_prices(const char *path, char **out, size_t *len, char *err, siz
 			continue;
 		if (r < 0) {
 			rc = -errno;
-			snprintf(err, err_len, "cannot read the price file %s: %s", path, strerror(errno));
+			snprintf(err, err_len, "cannot read the price file %s: %s", path,
+			         strerror(errno));
 			break;
 		}
 		if (r == 0)
