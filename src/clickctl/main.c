@@ -1,8 +1,9 @@
 /*
  * clickctl, the admin command line of clickd: parses the command line,
  * resolves the server and the API token, and hands one command to its
- * group's file (thing.c, rules.c, workorders.c). It talks to clickd only
- * through the HTTP API (http.c) and prints tables or, with --json, JSON.
+ * group's file (thing.c, rules.c, workorders.c, cost.c). It talks to clickd
+ * only through the HTTP API (http.c); offline commands (cost estimate) need
+ * no server or token. It prints tables or, with --json, JSON.
  * Exit statuses: 0 success, 1 an error from clickd or a local failure,
  * 2 a usage error, 3 clickd unreachable. The token is never printed.
  */
