@@ -60,6 +60,12 @@ enum ck_ctl_opt {
 	CK_CTL_OPT_NO_FREE_TIER,
 	CK_CTL_OPT_PRICES,
 	CK_CTL_OPT_FORMAT,
+	CK_CTL_OPT_POLICY,
+	CK_CTL_OPT_RESOURCE,
+	CK_CTL_OPT_CLIENT_ID,
+	CK_CTL_OPT_THING_TYPE,
+	CK_CTL_OPT_CN,
+	CK_CTL_OPT_SET_DEFAULT,
 };
 
 /* The bit of an option in a command's allowed set (64 options at most). */
@@ -154,5 +160,13 @@ int ck_ctl_rules_disable(struct ck_ctl *c);
 int ck_ctl_rules_delete(struct ck_ctl *c);
 int ck_ctl_workorders_list(struct ck_ctl *c);
 int ck_ctl_cost_estimate(struct ck_ctl *c);
+int ck_ctl_policy_test(struct ck_ctl *c);
+int ck_ctl_policy_create(struct ck_ctl *c);
+int ck_ctl_policy_list(struct ck_ctl *c);
+int ck_ctl_policy_show(struct ck_ctl *c);
+int ck_ctl_policy_delete(struct ck_ctl *c);
+int ck_ctl_policy_attach(struct ck_ctl *c);
+int ck_ctl_policy_detach(struct ck_ctl *c);
+int ck_ctl_policy_version(struct ck_ctl *c);
 
 #endif

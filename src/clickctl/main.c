@@ -60,6 +60,12 @@ static const struct ck_cli_opt options[] = {
 	{ "no-free-tier", CK_CTL_OPT_NO_FREE_TIER, false },
 	{ "prices", CK_CTL_OPT_PRICES, true },
 	{ "format", CK_CTL_OPT_FORMAT, true },
+	{ "policy", CK_CTL_OPT_POLICY, true },
+	{ "resource", CK_CTL_OPT_RESOURCE, true },
+	{ "client-id", CK_CTL_OPT_CLIENT_ID, true },
+	{ "thing-type", CK_CTL_OPT_THING_TYPE, true },
+	{ "cn", CK_CTL_OPT_CN, true },
+	{ "set-default", CK_CTL_OPT_SET_DEFAULT, false },
 };
 
 struct command {
@@ -180,6 +186,62 @@ static const struct command commands[] = {
 	  "                         clickctl, in the source tree's data/prices, or in\n"
 	  "                         /usr/local/share/clickd/prices, /usr/share/clickd/prices)\n"
 	  "  --format F             table (default), json (same as --json) or csv\n" },
+	{ "policy", "test",
+	  CK_CTL_BIT(CK_CTL_OPT_POLICY) | CK_CTL_BIT(CK_CTL_OPT_ACTION) |
+	      CK_CTL_BIT(CK_CTL_OPT_RESOURCE) | CK_CTL_BIT(CK_CTL_OPT_CLIENT_ID) |
+	      CK_CTL_BIT(CK_CTL_OPT_THING) | CK_CTL_BIT(CK_CTL_OPT_THING_TYPE) |
+	      CK_CTL_BIT(CK_CTL_OPT_ATTR) | CK_CTL_BIT(CK_CTL_OPT_CN),
+	  ck_ctl_policy_test,
+	  "test --policy FILE --action ACTION --resource RESOURCE [--client-id ID]\n"
+	  "      [--thing NAME] [--thing-type TYPE] [--attr key=value ...] [--cn NAME]",
+	  "decide one request against a policy document, as the broker would (needs no server)",
+	  "Evaluates the IoT policy document in FILE (\"-\": standard input) for one\n"
+	  "request with the engine the broker uses, and prints ALLOW or DENY on the\n"
+	  "first line and the deciding statement, if any, after it.\n"
+	  "\n"
+	  "  --action ACTION     iot:Connect, iot:Publish, iot:Subscribe, iot:Receive,\n"
+	  "                      iot:RetainPublish, ...\n"
+	  "  --resource ARN      a full ARN, e.g. arn:aws:iot:REGION:ACCOUNT:topic/a/b;\n"
+	  "                      client/ID, topic/NAME or topicfilter/FILTER after the\n"
+	  "                      account (region and account are not compared)\n"
+	  "  --client-id ID      ${iot:ClientId}\n"
+	  "  --thing NAME        ${iot:Connection.Thing.ThingName}\n"
+	  "  --thing-type TYPE   ${iot:Connection.Thing.ThingTypeName}\n"
+	  "  --attr KEY=VALUE    ${iot:Connection.Thing.Attributes[KEY]}, repeatable\n"
+	  "  --cn NAME           ${iot:Certificate.Subject.CommonName}\n"
+	  "A variable that is not given has no value and matches nothing.\n"
+	  "Exit status: 0 ALLOW, 1 DENY, 2 invalid policy (the reason on stderr) or usage.\n" },
+	{ "policy", "create", CK_CTL_BIT(CK_CTL_OPT_POLICY), ck_ctl_policy_create,
+	  "create NAME --policy FILE", "create a policy from a document (its version 1)",
+	  "Creates policy NAME with the IoT policy document in FILE as version 1, the\n"
+	  "default. clickd refuses a document its engine cannot compile and says why.\n" },
+	{ "policy", "list", 0, ck_ctl_policy_list, "list", "list policies",
+	  "Lists policies: NAME DEFAULT VERSIONS ATTACHED CREATED.\n" },
+	{ "policy", "show", 0, ck_ctl_policy_show, "show NAME [VERSION]",
+	  "show a policy (its default document, versions, certificates) or one version",
+	  "Shows policy NAME: default version, versions, attached certificates and the\n"
+	  "default document; with VERSION, that version's document.\n" },
+	{ "policy", "delete", 0, ck_ctl_policy_delete, "delete NAME", "delete a policy",
+	  "Deletes policy NAME and its versions. A policy attached to certificates\n"
+	  "cannot be deleted; detach it first.\n" },
+	{ "policy", "attach", 0, ck_ctl_policy_attach, "attach NAME FINGERPRINT",
+	  "attach a policy to a certificate",
+	  "Attaches policy NAME to the certificate with FINGERPRINT (64 hex digits).\n"
+	  "The broker applies it within a second.\n" },
+	{ "policy", "detach", 0, ck_ctl_policy_detach, "detach NAME FINGERPRINT",
+	  "detach a policy from a certificate",
+	  "Detaches policy NAME from the certificate with FINGERPRINT. The broker\n"
+	  "applies it within a second.\n" },
+	{ "policy", "version", CK_CTL_BIT(CK_CTL_OPT_POLICY) | CK_CTL_BIT(CK_CTL_OPT_SET_DEFAULT),
+	  ck_ctl_policy_version,
+	  "version create NAME --policy FILE [--set-default] | default NAME VERSION |\n"
+	  "      delete NAME VERSION | show NAME VERSION",
+	  "manage a policy's versions (at most five, one the default)",
+	  "  create NAME --policy FILE [--set-default]\n"
+	  "                     add a version; --set-default puts it in force\n"
+	  "  default NAME VERSION  put VERSION in force\n"
+	  "  delete NAME VERSION   delete a version that is not the default\n"
+	  "  show NAME VERSION     print a version's document\n" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -403,8 +403,6 @@ static const char *var_value(const struct ck_policy_context *ctx, uint8_t var, c
 		v = ctx->thing_name ? "true" : "false";
 		break;
 	case V_THING_ATTR:
-		if (!ctx->thing_name)
-			break;
 		for (size_t i = 0; i < ctx->n_attrs; i++) {
 			const char *n = ctx->attrs[i].name;
 			if (n && strncmp(n, attr, attr_len) == 0 && n[attr_len] == '\0') {
