@@ -148,6 +148,38 @@ static const struct command commands[] = {
 	  "Disables rule NAME; it stays stored and can be enabled again.\n" },
 	{ "rules", "delete", 0, ck_ctl_rules_delete, "delete NAME", "delete a rule",
 	  "Deletes rule NAME.\n" },
+	{ "rules", "eval",
+	  CK_CTL_BIT(CK_CTL_OPT_SQL) | CK_CTL_BIT(CK_CTL_OPT_SQL_VERSION) |
+	      CK_CTL_BIT(CK_CTL_OPT_TOPIC) | CK_CTL_BIT(CK_CTL_OPT_CLIENTID) |
+	      CK_CTL_BIT(CK_CTL_OPT_RULE_NAME) | CK_CTL_BIT(CK_CTL_OPT_PAYLOAD) |
+	      CK_CTL_BIT(CK_CTL_OPT_PAYLOAD_FILE) | CK_CTL_BIT(CK_CTL_OPT_TEMPLATE),
+	  ck_ctl_rules_eval,
+	  "eval --sql SQL --topic TOPIC [--clientid ID] [--sql-version V] [--rule-name NAME]\n"
+	  "        (--payload BYTES | --payload-file FILE) [--template TEMPLATE]",
+	  "evaluate a rule against one message, as clickd would (needs no server)",
+	  "Compiles SQL and evaluates it against one message with clickd's own engine.\n"
+	  "When the rule fires, prints the output payload exactly (compact JSON, or the\n"
+	  "original bytes for SELECT * of a binary payload; nothing for SELECT VALUE of\n"
+	  "an undefined value) and exits 0; with --template, prints the template\n"
+	  "rendered against the original message instead. When the topic does not\n"
+	  "match the FROM filter or WHERE is not true, prints nothing and exits 1.\n"
+	  "Invalid SQL or template: the message with line and column on stderr, exit 2.\n"
+	  "Needs neither clickd nor a token. A newline follows the output only on a\n"
+	  "terminal.\n"
+	  "\n"
+	  "  --sql SQL          the rule's IoT SQL\n"
+	  "  --topic TOPIC      the message's topic; for $aws/rules/NAME/REST (Basic\n"
+	  "                     Ingest) the rule fires only when --rule-name is NAME,\n"
+	  "                     whatever its FROM filter, and topic() sees REST\n"
+	  "  --clientid ID      what clientid() returns (default: n/a)\n"
+	  "  --sql-version V    2016-03-23 (default) or 2015-10-08\n"
+	  "  --rule-name NAME   the rule's name, for Basic Ingest topics\n"
+	  "  --payload BYTES    the message's payload, exactly; JSON when it parses as\n"
+	  "                     JSON, binary otherwise\n"
+	  "  --payload-file F   read the payload from F (\"-\": standard input)\n"
+	  "  --template T       a substitution template such as '${topic(2)}/done'\n"
+	  "timestamp() is the current time.\n"
+	  "Exit status: 0 fires, 1 does not fire, 2 invalid SQL or template, or usage.\n" },
 	{ "workorders", "list", CK_CTL_BIT(CK_CTL_OPT_STATUS) | CK_CTL_BIT(CK_CTL_OPT_THING),
 	  ck_ctl_workorders_list, "list [--status S] [--thing T]", "list work orders, newest first",
 	  "Lists work orders, newest first:\n"
