@@ -158,6 +158,8 @@ int ck_ctl_rules_show(struct ck_ctl *c);
 int ck_ctl_rules_enable(struct ck_ctl *c);
 int ck_ctl_rules_disable(struct ck_ctl *c);
 int ck_ctl_rules_delete(struct ck_ctl *c);
+int ck_ctl_deadletters_list(struct ck_ctl *c);
+int ck_ctl_deadletters_retry(struct ck_ctl *c);
 int ck_ctl_rules_eval(struct ck_ctl *c);
 int ck_ctl_workorders_list(struct ck_ctl *c);
 int ck_ctl_cost_estimate(struct ck_ctl *c);

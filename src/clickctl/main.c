@@ -180,6 +180,14 @@ static const struct command commands[] = {
 	  "  --template T       a substitution template such as '${topic(2)}/done'\n"
 	  "timestamp() is the current time.\n"
 	  "Exit status: 0 fires, 1 does not fire, 2 invalid SQL or template, or usage.\n" },
+	{ "deadletters", "list", 0, ck_ctl_deadletters_list, "list",
+	  "list deliveries that finally failed",
+	  "Lists the outbox entries that could not be delivered (webhooks, MQTT\n"
+	  "publishes): ID RULE KIND DESTINATION ATTEMPTS ERROR.\n" },
+	{ "deadletters", "retry", 0, ck_ctl_deadletters_retry, "retry ID",
+	  "deliver a dead letter again",
+	  "Puts dead letter ID back in the outbox; it is delivered again with a fresh\n"
+	  "maximum age and the same idempotency key.\n" },
 	{ "workorders", "list", CK_CTL_BIT(CK_CTL_OPT_STATUS) | CK_CTL_BIT(CK_CTL_OPT_THING),
 	  ck_ctl_workorders_list, "list [--status S] [--thing T]", "list work orders, newest first",
 	  "Lists work orders, newest first:\n"

@@ -6,6 +6,7 @@
 #define CK_CLICKD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct ck_options {
 	const char *data_dir;
@@ -16,6 +17,7 @@ struct ck_options {
 	const char *public_host;
 	const char *mosquitto;
 	const char *plugin;
+	int64_t dedup_window_ms;
 };
 
 /* Creates dir (0700) if missing and checks it is writable. */

@@ -9,6 +9,7 @@
 
 #include "clickd/clickd.h"
 #include "core/log.h"
+#include "engine/ingest.h"
 #include "http/http.h"
 
 static void usage(FILE *f)
@@ -32,6 +33,10 @@ static void usage(FILE *f)
 	    "  --mosquitto PATH    broker binary (default /usr/sbin/mosquitto)\n"
 	    "  --plugin PATH       clickd_plugin.so (default: next to this program)\n"
 	    "  --log-level LEVEL   debug, info, warn or error (default info)\n"
+	    "  --dedup-window-ms N a message without seq or eventId that repeats the same\n"
+	    "                      topic and payload from the same thing within N ms is\n"
+	    "                      a device retry, recorded as a duplicate (default 3000;\n"
+	    "                      0 turns this off)\n"
 	    "  --help              show this help\n"
 	    "  --version           show the version\n"
 	    "\n"
@@ -54,6 +59,7 @@ int main(int argc, char **argv)
 		{ "mosquitto", required_argument, NULL, 'M' },
 		{ "plugin", required_argument, NULL, 'P' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "dedup-window-ms", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -65,6 +71,7 @@ int main(int argc, char **argv)
 		.mqtt_addr = "0.0.0.0",
 		.mqtt_port = 8883,
 		.mosquitto = "/usr/sbin/mosquitto",
+		.dedup_window_ms = CK_INGEST_DEDUP_WINDOW_DEFAULT_MS,
 	};
 	enum ck_log_level level;
 	int c;
@@ -96,6 +103,14 @@ int main(int argc, char **argv)
 		case 'P':
 			opt.plugin = optarg;
 			break;
+		case 'w': {
+			char *end = NULL;
+			long long v = strtoll(optarg, &end, 10);
+			if (!*optarg || *end || v < 0 || v > 86400000)
+				return bad("--dedup-window-ms wants 0 to 86400000, not", optarg);
+			opt.dedup_window_ms = v;
+			break;
+		}
 		case 'l':
 			if (ck_log_parse_level(optarg, &level) != 0)
 				return bad("unknown log level", optarg);

@@ -32,6 +32,7 @@
 
 #include "broker/broker.h"
 #include "core/log.h"
+#include "engine/courier.h"
 #include "engine/ingest.h"
 #include "engine/rules.h"
 #include "http/http.h"
@@ -56,11 +57,13 @@ struct server {
 	struct ck_rules *rules;
 	struct ck_broker *broker;
 	struct ck_http *http;
+	struct ck_courier *courier;
 	struct ck_api_env env;
 	_Atomic int broker_state;
 	int epfd, sigfd, inofd, timerfd, rulesfd;
 	int64_t restart_at, retry_at; /* 0 when not due */
 	struct ck_ingest_stats stats;
+	struct ck_ingest_config ingest_cfg;
 };
 
 static int64_t now_ms(void)
@@ -83,6 +86,12 @@ static void rules_changed(void *arg)
 	uint64_t one = 1;
 	ssize_t w = write(sv->rulesfd, &one, sizeof(one));
 	(void)w; /* a full counter still wakes the loop */
+}
+
+static void outbox_changed(void *arg)
+{
+	struct server *sv = arg;
+	ck_courier_wake(sv->courier);
 }
 
 static const char *broker_state(void *arg)
@@ -170,7 +179,7 @@ static int setup(struct server *sv, char *err, size_t err_len)
 {
 	const struct ck_options *opt = sv->opt;
 	const char *dir = opt->data_dir;
-	char secret[128];
+	char secret[128] = "";
 	int rc;
 
 	snprintf(sv->path[0], sizeof(sv->path[0]), "%s/%s", dir, STORE_FILE);
@@ -195,7 +204,6 @@ static int setup(struct server *sv, char *err, size_t err_len)
 	    (rc = ck_datadir_secret(dir, "broker.secret", secret, sizeof(secret), err, err_len)) !=
 	        0)
 		return rc;
-	memset(secret, 0, sizeof(secret)); /* the plugin reads it from the file */
 	if ((rc = setup_certificates(sv, err, err_len)) != 0)
 		return rc;
 	if ((rc = ck_store_open_sqlite(sv->path[0], &sv->store, err, err_len)) != 0 ||
@@ -232,6 +240,7 @@ static int setup(struct server *sv, char *err, size_t err_len)
 		.endpoint_host = sv->endpoint_host,
 		.endpoint_port = mqtt_port,
 		.rules_changed = rules_changed,
+		.outbox_changed = outbox_changed,
 		.broker_state = broker_state,
 		.arg = sv,
 	};
@@ -256,6 +265,17 @@ static int setup(struct server *sv, char *err, size_t err_len)
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
+	struct ck_courier_config cc = {
+		.store_path = sv->path[0],
+		.mqtt_host = "127.0.0.1",
+		.mqtt_port = local_port,
+		.mqtt_user = "clickd",
+		.mqtt_password = secret,
+	};
+	rc = ck_courier_start(&cc, &sv->courier, err, err_len);
+	explicit_bzero(secret, sizeof(secret)); /* the courier keeps its own copy */
+	if (rc != 0)
+		return rc;
 	return 0;
 }
 
@@ -327,8 +347,8 @@ static void arm_timer(struct server *sv)
 static void drain_journal(struct server *sv)
 {
 	for (;;) {
-		int n =
-		    ck_ingest_batch(sv->store, sv->rules, CK_INGEST_BATCH, now_ms(), &sv->stats);
+		int n = ck_ingest_batch(sv->store, sv->rules, &sv->ingest_cfg, CK_INGEST_BATCH,
+		                        now_ms(), &sv->stats);
 		if (n < 0) {
 			sv->retry_at = mono_ms() + RETRY_MS;
 			return;
@@ -445,6 +465,7 @@ static int loop(struct server *sv)
 static void teardown(struct server *sv)
 {
 	ck_http_stop(sv->http);
+	ck_courier_stop(sv->courier);
 	if (sv->broker) {
 		ck_broker_stop(sv->broker, 5000);
 		ck_broker_free(sv->broker);
@@ -462,6 +483,7 @@ static void teardown(struct server *sv)
 int ck_server_run(const struct ck_options *opt)
 {
 	struct server sv = { .opt = opt };
+	sv.ingest_cfg.dedup_window_ms = opt->dedup_window_ms;
 	char err[512] = "";
 	int status = 1;
 	sigset_t mask;

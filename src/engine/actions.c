@@ -1,18 +1,178 @@
 /*
- * Store-only actions run inside the ingest transaction (see actions.h).
+ * Rule actions (see actions.h): validation at rule creation, execution in
+ * the ingest transaction.
  */
 #include "engine/actions.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-#include "core/name.h"
+#include <strings.h>
 
 #include "core/log.h"
+#include "core/name.h"
+#include "core/topic.h"
+#include "store/store_outbox.h"
+
+#define MAX_HEADERS 16
+#define MAX_URL     2048
+
+const char *ck_action_type(const cJSON *action)
+{
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(action, "type");
+	return cJSON_IsString(type) ? type->valuestring : "unknown";
+}
+
+void ck_action_key(char *buf, size_t len, int64_t seq, const char *rule, int index)
+{
+	if (index == CK_ACTION_ERROR_INDEX)
+		snprintf(buf, len, "%lld/%s/error", (long long)seq, rule);
+	else
+		snprintf(buf, len, "%lld/%s/%d", (long long)seq, rule, index);
+}
+
+/* Compiles a template parameter to check it; fills why on failure. */
+static int check_template(const char *param, const char *text, char *why, size_t why_len)
+{
+	struct ck_sql_template *tpl = NULL;
+	struct ck_sql_error err;
+	int rc = ck_sql_template_compile(text, CK_SQL_2016_03_23, &tpl, &err);
+	if (rc != 0) {
+		snprintf(why, why_len, "%s: column %d: %s", param, err.column, err.message);
+		return -EINVAL;
+	}
+	ck_sql_template_free(tpl);
+	return 0;
+}
+
+/* Renders a template parameter for the message; -EINVAL with why on failure. */
+static int render(const char *param, const char *text, const struct ck_sql_message *msg, char **out,
+                  char *why, size_t why_len)
+{
+	struct ck_sql_template *tpl = NULL;
+	struct ck_sql_error err;
+	*out = NULL;
+	int rc = ck_sql_template_compile(text, CK_SQL_2016_03_23, &tpl, &err);
+	if (rc == 0)
+		rc = ck_sql_template_render(tpl, msg, out);
+	ck_sql_template_free(tpl);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc != 0) {
+		snprintf(why, why_len, "%s could not be rendered", param);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_max_age(const cJSON *action, char *why, size_t why_len)
+{
+	const cJSON *age = cJSON_GetObjectItemCaseSensitive(action, "maxAgeSeconds");
+	if (age && (!cJSON_IsNumber(age) || age->valuedouble < CK_ACTION_MAX_AGE_MIN_S ||
+	            age->valuedouble > CK_ACTION_MAX_AGE_MAX_S)) {
+		snprintf(why, why_len, "maxAgeSeconds must be a number from %d to %d",
+		         CK_ACTION_MAX_AGE_MIN_S, CK_ACTION_MAX_AGE_MAX_S);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int64_t max_age_ms(const cJSON *action)
+{
+	const cJSON *age = cJSON_GetObjectItemCaseSensitive(action, "maxAgeSeconds");
+	return (int64_t)(cJSON_IsNumber(age) ? age->valuedouble : CK_ACTION_MAX_AGE_DEFAULT_S) *
+	       1000;
+}
+
+static int validate_workorder(const cJSON *action, char *why, size_t why_len)
+{
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(action, "kind");
+	if (kind && (!cJSON_IsString(kind) || !ck_name_valid(kind->valuestring))) {
+		snprintf(why, why_len,
+		         "workorder \"kind\" must be a name of 1 to 128 letters, digits, ':', '_' "
+		         "or '-'");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int validate_webhook(const cJSON *action, char *why, size_t why_len)
+{
+	const cJSON *url = cJSON_GetObjectItemCaseSensitive(action, "url");
+	const cJSON *headers = cJSON_GetObjectItemCaseSensitive(action, "headers");
+	if (!cJSON_IsString(url) || strlen(url->valuestring) > MAX_URL ||
+	    (strncasecmp(url->valuestring, "http://", 7) != 0 &&
+	     strncasecmp(url->valuestring, "https://", 8) != 0)) {
+		snprintf(why, why_len, "webhook needs a \"url\" starting with http:// or https://");
+		return -EINVAL;
+	}
+	if (check_template("url", url->valuestring, why, why_len) != 0)
+		return -EINVAL;
+	if (headers) {
+		if (!cJSON_IsObject(headers) || cJSON_GetArraySize(headers) > MAX_HEADERS) {
+			snprintf(why, why_len,
+			         "webhook \"headers\" must be an object of at most %d "
+			         "strings",
+			         MAX_HEADERS);
+			return -EINVAL;
+		}
+		const cJSON *h;
+		cJSON_ArrayForEach(h, headers)
+		{
+			if (!cJSON_IsString(h) || !ck_name_valid(h->string) ||
+			    strpbrk(h->valuestring, "\r\n")) {
+				snprintf(why, why_len,
+				         "header names must be names and values "
+				         "single-line strings");
+				return -EINVAL;
+			}
+			if (check_template("header", h->valuestring, why, why_len) != 0)
+				return -EINVAL;
+		}
+	}
+	return check_max_age(action, why, why_len);
+}
+
+static int validate_republish(const cJSON *action, char *why, size_t why_len)
+{
+	const cJSON *topic = cJSON_GetObjectItemCaseSensitive(action, "topic");
+	const cJSON *qos = cJSON_GetObjectItemCaseSensitive(action, "qos");
+	if (!cJSON_IsString(topic) || !topic->valuestring[0]) {
+		snprintf(why, why_len, "republish needs a \"topic\"");
+		return -EINVAL;
+	}
+	if (check_template("topic", topic->valuestring, why, why_len) != 0)
+		return -EINVAL;
+	if (qos && (!cJSON_IsNumber(qos) || (qos->valuedouble != 0 && qos->valuedouble != 1))) {
+		snprintf(why, why_len, "republish \"qos\" must be 0 or 1");
+		return -EINVAL;
+	}
+	return check_max_age(action, why, why_len);
+}
+
+int ck_action_validate(const cJSON *action, char *why, size_t why_len)
+{
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(action, "type");
+	if (!cJSON_IsObject(action) || !cJSON_IsString(type)) {
+		snprintf(why, why_len, "an action must be an object with a string \"type\"");
+		return -EINVAL;
+	}
+	if (strcmp(type->valuestring, "workorder") == 0)
+		return validate_workorder(action, why, why_len);
+	if (strcmp(type->valuestring, "webhook") == 0)
+		return validate_webhook(action, why, why_len);
+	if (strcmp(type->valuestring, "republish") == 0)
+		return validate_republish(action, why, why_len);
+	snprintf(why, why_len,
+	         "unknown action type \"%.64s\" (known: workorder, webhook, republish)",
+	         type->valuestring);
+	return -EINVAL;
+}
 
 static int run_workorder(struct ck_store *s, const cJSON *action, const struct ck_action_ctx *ctx,
-                         int *workorders)
+                         struct ck_action_result *res)
 {
 	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(action, "kind");
 	struct ck_workorder w = {
@@ -31,43 +191,111 @@ static int run_workorder(struct ck_store *s, const cJSON *action, const struct c
 		return rc;
 	ck_info("actions", "work order %lld (%s) for %s at %s, rule %s", (long long)id, w.kind,
 	        w.thing, w.location ? w.location : "(no location)", w.rule);
-	(*workorders)++;
+	res->workorders++;
 	return 0;
 }
 
-static int validate_workorder(const cJSON *action, char *why, size_t why_len)
+/* Writes the outbox entry for an external action. */
+static int enqueue(struct ck_store *s, const cJSON *action, const struct ck_action_ctx *ctx,
+                   const char *destination, const char *headers, struct ck_action_result *res)
 {
-	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(action, "kind");
-	if (kind && (!cJSON_IsString(kind) || !ck_name_valid(kind->valuestring))) {
-		snprintf(why, why_len,
-		         "workorder \"kind\" must be a name of 1 to 128 letters, digits, ':', '_' "
-		         "or '-'");
-		return -EINVAL;
-	}
-	return 0;
+	char key[CK_NAME_MAX + 64];
+	char *action_text = cJSON_PrintUnformatted(action);
+	if (!action_text)
+		return -ENOMEM;
+	ck_action_key(key, sizeof(key), ctx->event_seq, ctx->rule, ctx->action_index);
+	struct ck_outbox_entry e = {
+		.key = key,
+		.rule = ctx->rule,
+		.action_index = ctx->action_index,
+		.action = action_text,
+		.kind = ck_action_type(action),
+		.destination = destination,
+		.payload = ctx->output,
+		.payload_len = ctx->output_len,
+		.headers = headers,
+		.event_seq = ctx->event_seq,
+		.thing = ctx->thing,
+		.topic = ctx->msg ? ctx->msg->topic : NULL,
+		.client_id = ctx->msg ? ctx->msg->client_id : NULL,
+		.original = ctx->msg ? ctx->msg->payload : NULL,
+		.original_len = ctx->msg ? ctx->msg->payload_len : 0,
+		.next_attempt_ms = ctx->now_ms,
+		.created_ms = ctx->now_ms,
+		.expires_ms = ctx->now_ms + max_age_ms(action),
+	};
+	int rc = ck_store_outbox_put(s, &e, NULL);
+	cJSON_free(action_text);
+	if (rc == -EEXIST) /* already enqueued by an earlier, identical run */
+		return 0;
+	if (rc == 0)
+		res->enqueued++;
+	return rc;
 }
 
-int ck_action_validate(const cJSON *action, char *why, size_t why_len)
+static int run_webhook(struct ck_store *s, const cJSON *action, const struct ck_action_ctx *ctx,
+                       struct ck_action_result *res)
 {
-	const cJSON *type = cJSON_GetObjectItemCaseSensitive(action, "type");
-	if (!cJSON_IsObject(action) || !cJSON_IsString(type)) {
-		snprintf(why, why_len, "an action must be an object with a string \"type\"");
+	const cJSON *url = cJSON_GetObjectItemCaseSensitive(action, "url");
+	const cJSON *headers = cJSON_GetObjectItemCaseSensitive(action, "headers");
+	char *dest = NULL, *headers_text = NULL;
+	cJSON *rendered = NULL;
+	int rc = render("url", url->valuestring, ctx->msg, &dest, res->error, sizeof(res->error));
+	if (rc != 0)
+		goto out;
+	if (headers) {
+		rendered = cJSON_CreateObject();
+		const cJSON *h;
+		cJSON_ArrayForEach(h, headers)
+		{
+			char *v = NULL;
+			rc = render("header", h->valuestring, ctx->msg, &v, res->error,
+			            sizeof(res->error));
+			if (rc != 0)
+				goto out;
+			cJSON_AddStringToObject(rendered, h->string, v);
+			free(v);
+		}
+		headers_text = cJSON_PrintUnformatted(rendered);
+	}
+	rc = enqueue(s, action, ctx, dest, headers_text, res);
+out:
+	free(dest);
+	cJSON_free(headers_text);
+	cJSON_Delete(rendered);
+	return rc;
+}
+
+static int run_republish(struct ck_store *s, const cJSON *action, const struct ck_action_ctx *ctx,
+                         struct ck_action_result *res)
+{
+	const cJSON *topic = cJSON_GetObjectItemCaseSensitive(action, "topic");
+	char *dest = NULL;
+	int rc =
+	    render("topic", topic->valuestring, ctx->msg, &dest, res->error, sizeof(res->error));
+	if (rc != 0)
+		return rc;
+	if (!ck_topic_name_valid(dest)) {
+		snprintf(res->error, sizeof(res->error),
+		         "republish topic \"%.100s\" is not a valid topic name", dest);
+		free(dest);
 		return -EINVAL;
 	}
-	if (strcmp(type->valuestring, "workorder") == 0)
-		return validate_workorder(action, why, why_len);
-	snprintf(why, why_len, "unknown action type \"%.64s\" (known: workorder)",
-	         type->valuestring);
-	return -EINVAL;
+	rc = enqueue(s, action, ctx, dest, NULL, res);
+	free(dest);
+	return rc;
 }
 
 int ck_action_run(struct ck_store *s, const cJSON *action, const struct ck_action_ctx *ctx,
-                  int *workorders)
+                  struct ck_action_result *res)
 {
-	const cJSON *type = cJSON_GetObjectItemCaseSensitive(action, "type");
-	if (cJSON_IsString(type) && strcmp(type->valuestring, "workorder") == 0)
-		return run_workorder(s, action, ctx, workorders);
-	/* Rules are validated on creation; an unknown type means a newer store. */
-	ck_warn("actions", "rule %s: unknown action type skipped", ctx->rule);
-	return 0;
+	const char *type = ck_action_type(action);
+	if (strcmp(type, "workorder") == 0)
+		return run_workorder(s, action, ctx, res);
+	if (strcmp(type, "webhook") == 0)
+		return run_webhook(s, action, ctx, res);
+	if (strcmp(type, "republish") == 0)
+		return run_republish(s, action, ctx, res);
+	snprintf(res->error, sizeof(res->error), "unknown action type \"%.64s\"", type);
+	return -EINVAL;
 }

@@ -4,12 +4,17 @@
 #include "engine/ingest.h"
 
 #include <errno.h>
+#include <stdbool.h>
+
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/log.h"
 #include "device/payload.h"
 #include "engine/actions.h"
+#include "engine/outbox.h"
+#include "store/store_outbox.h"
 #include "sql/sql.h"
 
 #define BUTTON_PREFIX "iotbutton/"
@@ -17,11 +22,13 @@
 struct batch {
 	struct ck_store *s;
 	const struct ck_rules *rules;
+	const struct ck_ingest_config *cfg;
 	int64_t now_ms;
 	int64_t last_seq;
-	struct ck_ingest_stats *stats; /* Per row: */
+	struct ck_ingest_stats *stats;
+	/* Per row: */
 	const struct ck_journal_row *row;
-	const char *topic; /* the topic rules see (Basic Ingest prefix removed) */
+	struct ck_sql_message msg; /* what rules see (Basic Ingest prefix removed) */
 	struct ck_action_ctx action;
 };
 
@@ -43,36 +50,127 @@ static int check_row(const struct ck_journal_row *row, struct ck_press *press, c
 	return ck_payload_decode(row->payload, row->payload_len, press, why, why_len);
 }
 
+/* Records an action that failed at once, so the error action sees it. */
+static int record_failure(struct batch *b, const struct ck_rule *rule, const cJSON *action,
+                          int index, const char *error)
+{
+	char key[CK_NAME_MAX + 64];
+	ck_action_key(key, sizeof(key), b->row->seq, rule->name, index);
+	char *text = cJSON_PrintUnformatted(action);
+	struct ck_outbox_entry e = {
+		.key = key,
+		.rule = rule->name,
+		.action_index = index,
+		.action = text ? text : "{}",
+		.kind = ck_action_type(action),
+		.destination = "",
+		.event_seq = b->row->seq,
+		.thing = b->row->thing,
+		.topic = b->msg.topic,
+		.client_id = b->row->client_id,
+		.original = b->row->payload,
+		.original_len = b->row->payload_len,
+		.created_ms = b->now_ms,
+		.expires_ms = b->now_ms,
+		.last_error = error,
+	};
+	int rc = ck_store_outbox_put(b->s, &e, NULL);
+	cJSON_free(text);
+	ck_warn("ingest", "rule %s, event %lld: action %d (%s) failed: %s", rule->name,
+	        (long long)b->row->seq, index, e.kind, error);
+	return rc == -EEXIST ? 0 : rc;
+}
+
 static int run_rule(const struct ck_rule *rule, void *ctx)
 {
 	struct batch *b = ctx;
-	struct ck_sql_message msg = {
-		.topic = b->topic,
-		.payload = b->row->payload,
-		.payload_len = b->row->payload_len,
-		.client_id = b->row->client_id,
-		.timestamp_ms = b->row->received_ms,
-		.principal = b->row->thing,
-	};
 	cJSON *out = NULL;
-	int fired = ck_sql_eval(rule->sql, &msg, &out);
-	cJSON_Delete(out);
-	if (fired < 0)
+	int fired = ck_sql_eval(rule->sql, &b->msg, &out);
+	if (fired <= 0) {
+		cJSON_Delete(out);
 		return fired;
-	if (fired == 0)
-		return 0;
+	}
+	char *payload = cJSON_PrintUnformatted(out);
+	cJSON_Delete(out);
+	if (!payload)
+		return -ENOMEM;
 	b->stats->rule_matches++;
 	b->action.rule = rule->name;
+	b->action.output = (const uint8_t *)payload;
+	b->action.output_len = strlen(payload);
+	b->action.msg = &b->msg;
 	const cJSON *action;
+	int index = 0, rc = 0, failed = 0;
 	cJSON_ArrayForEach(action, rule->actions)
 	{
-		int created = 0;
-		int rc = ck_action_run(b->s, action, &b->action, &created);
+		struct ck_action_result res = { 0 };
+		b->action.action_index = index;
+		rc = ck_action_run(b->s, action, &b->action, &res);
+		if (rc == -EINVAL) {
+			failed++;
+			rc = record_failure(b, rule, action, index, res.error);
+		}
 		if (rc != 0)
-			return rc;
-		b->stats->workorders += created;
+			break;
+		b->stats->workorders += res.workorders;
+		b->stats->enqueued += res.enqueued;
+		index++;
 	}
-	return 0;
+	if (rc == 0 && failed > 0) {
+		struct ck_outbox_origin origin = {
+			.event_seq = b->row->seq,
+			.rule = rule->name,
+			.thing = b->row->thing,
+			.topic = b->msg.topic,
+			.client_id = b->row->client_id,
+			.payload = b->row->payload,
+			.payload_len = b->row->payload_len,
+		};
+		rc = ck_outbox_settle(b->s, &origin, rule->error_action, b->now_ms);
+	}
+	cJSON_free(payload);
+	return rc;
+}
+
+/*
+ * The dedup key of an accepted message: its seq (with pressedAt, so a
+ * device whose counter restarted is not mistaken for a retry) or eventId
+ * when the device sends one, forever; otherwise its payload's SHA-256,
+ * within the configured window.
+ */
+static void dedup_key(const struct ck_journal_row *row, const struct ck_press *press, char *key,
+                      size_t len, bool *windowed)
+{
+	*windowed = false;
+	if (press->seq >= 0) {
+		snprintf(key, len, "seq:%lld:%lld", (long long)press->seq,
+		         (long long)press->pressed_ms);
+		return;
+	}
+	cJSON *doc = cJSON_ParseWithLength((const char *)row->payload, row->payload_len);
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(doc, "eventId");
+	if (cJSON_IsString(id) && id->valuestring[0] && strlen(id->valuestring) <= 128) {
+		snprintf(key, len, "id:%s", id->valuestring);
+		cJSON_Delete(doc);
+		return;
+	}
+	cJSON_Delete(doc);
+	unsigned char md[32];
+	static const char hex[] = "0123456789abcdef"; /* A retry repeats both topic and payload. */
+	EVP_MD_CTX *sha = EVP_MD_CTX_new();
+	if (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(sha, row->topic, strlen(row->topic) + 1) != 1 ||
+	    EVP_DigestUpdate(sha, row->payload, row->payload_len) != 1 ||
+	    EVP_DigestFinal_ex(sha, md, NULL) != 1)
+		memset(md, 0, sizeof(md)); /* cannot happen short of ENOMEM; no dedup then */
+	EVP_MD_CTX_free(sha);
+	size_t o = (size_t)snprintf(key, len, "sha256:");
+	for (size_t i = 0; i < sizeof(md) && o + 2 < len; i++) {
+		key[o++] = hex[md[i] >> 4];
+		key[o++] = hex[md[i] & 15];
+	}
+	key[o] = '\0';
+	*windowed = true;
 }
 
 static int ingest_row(const struct ck_journal_row *row, void *ctx)
@@ -103,6 +201,24 @@ static int ingest_row(const struct ck_journal_row *row, void *ctx)
 		return ck_store_event_put(b->s, &ev);
 	}
 	ev.click_type = ck_click_name(press.click);
+	char key[200], dup_reason[64];
+	bool windowed;
+	int64_t dup_of = 0;
+	dedup_key(row, &press, key, sizeof(key), &windowed);
+	rc = ck_store_dedup(b->s, row->thing, key, row->received_ms,
+	                    windowed ? b->cfg->dedup_window_ms : 0, row->seq, &dup_of);
+	if (rc == -EEXIST) {
+		snprintf(dup_reason, sizeof(dup_reason), "duplicate of event %lld",
+		         (long long)dup_of);
+		ev.status = CK_EVENT_DUPLICATE;
+		ev.reason = dup_reason;
+		b->stats->duplicates++;
+		ck_info("ingest", "event %lld from %s is a %s", (long long)row->seq, row->thing,
+		        dup_reason);
+		return ck_store_event_put(b->s, &ev);
+	}
+	if (rc != 0)
+		return rc;
 	rc = ck_store_event_put(b->s, &ev);
 	if (rc == 0)
 		rc = ck_store_thing_seen(b->s, row->thing, row->received_ms, press.battery_mv);
@@ -117,6 +233,14 @@ static int ingest_row(const struct ck_journal_row *row, void *ctx)
 		location = cJSON_IsString(loc) ? loc->valuestring : NULL;
 	}
 	b->row = row;
+	b->msg = (struct ck_sql_message){
+		.topic = row->topic,
+		.payload = row->payload,
+		.payload_len = row->payload_len,
+		.client_id = row->client_id,
+		.timestamp_ms = row->received_ms,
+		.principal = row->thing,
+	};
 	b->action = (struct ck_action_ctx){
 		.thing = row->thing,
 		.click_type = ev.click_type,
@@ -129,25 +253,25 @@ static int ingest_row(const struct ck_journal_row *row, void *ctx)
 	const char *rest = ck_rules_basic_ingest(row->topic, rule_name, sizeof(rule_name));
 	if (rest) {
 		const struct ck_rule *rule = ck_rules_find(b->rules, rule_name);
-		b->topic = rest;
+		b->msg.topic = rest;
 		rc = rule ? run_rule(rule, b) : 0;
 		if (!rule)
 			ck_info("ingest",
 			        "event %lld: Basic Ingest for unknown or disabled rule %s",
 			        (long long)row->seq, rule_name);
 	} else {
-		b->topic = row->topic;
 		rc = ck_rules_match(b->rules, row->topic, run_rule, b);
 	}
 	ck_thing_cleanup(&thing);
 	return rc;
 }
 
-int ck_ingest_batch(struct ck_store *s, const struct ck_rules *rules, int max, int64_t now_ms,
+int ck_ingest_batch(struct ck_store *s, const struct ck_rules *rules,
+                    const struct ck_ingest_config *cfg, int max, int64_t now_ms,
                     struct ck_ingest_stats *stats)
 {
 	struct ck_ingest_stats local = { 0 };
-	struct batch b = { .s = s, .rules = rules, .now_ms = now_ms, .stats = &local };
+	struct batch b = { .s = s, .rules = rules, .cfg = cfg, .now_ms = now_ms, .stats = &local };
 	int64_t cursor = 0;
 
 	int rc = ck_store_begin(s);
@@ -175,6 +299,8 @@ int ck_ingest_batch(struct ck_store *s, const struct ck_rules *rules, int max, i
 	stats->rejected += local.rejected;
 	stats->rule_matches += local.rule_matches;
 	stats->workorders += local.workorders;
+	stats->enqueued += local.enqueued;
+	stats->duplicates += local.duplicates;
 	return (int)local.processed;
 fail:
 	ck_store_rollback(s);

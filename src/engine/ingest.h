@@ -1,7 +1,9 @@
 /*
  * Ingest: turns journal rows into events and effects, exactly once. A batch
  * reads the journal after the stored cursor, records each message as an
- * accepted or rejected event, runs the matching rules' actions, and commits
+ * accepted, rejected or duplicate event (device retries are collapsed by
+ * seq, eventId or, failing those, by payload within a window), runs the
+ * matching rules' actions (external ones through the outbox), and commits
  * the new cursor in the same transaction as everything it wrote. A crash at
  * any point leaves either the whole batch or none of it, so a restart
  * resumes exactly where the last commit left off.
@@ -17,10 +19,21 @@
 #define CK_INGEST_CURSOR "ingest" /* name of the cursor row */
 #define CK_INGEST_BATCH  256      /* journal rows per transaction */
 
+/* Ingest settings (clickd flags). */
+struct ck_ingest_config {
+	/* Messages without seq or eventId that repeat the same payload from
+	 * the same thing within this many ms are retries (default 3000). */
+	int64_t dedup_window_ms;
+};
+
+#define CK_INGEST_DEDUP_WINDOW_DEFAULT_MS 3000
+
 struct ck_ingest_stats {
 	int64_t processed;
 	int64_t accepted;
 	int64_t rejected;
+	int64_t duplicates;
+	int64_t enqueued;
 	int64_t rule_matches;
 	int64_t workorders;
 };
@@ -32,7 +45,8 @@ struct ck_ingest_stats {
  * when the journal holds nothing new), or a negative errno after rolling
  * back (nothing of the batch is kept; the caller retries later).
  */
-int ck_ingest_batch(struct ck_store *s, const struct ck_rules *rules, int max, int64_t now_ms,
+int ck_ingest_batch(struct ck_store *s, const struct ck_rules *rules,
+                    const struct ck_ingest_config *cfg, int max, int64_t now_ms,
                     struct ck_ingest_stats *stats);
 
 #endif

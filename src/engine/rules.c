@@ -125,6 +125,7 @@ static int add_rule(const struct ck_rule_row *row, void *ctx)
 	snprintf(r->name, sizeof(r->name), "%s", row->name);
 	r->sql = sql;
 	r->actions = actions;
+	r->error_action = row->error_action ? cJSON_Parse(row->error_action) : NULL;
 	return 0;
 }
 
@@ -156,6 +157,7 @@ void ck_rules_free(struct ck_rules *rules)
 	for (size_t i = 0; i < rules->n; i++) {
 		ck_sql_rule_free(rules->items[i].sql);
 		cJSON_Delete(rules->items[i].actions);
+		cJSON_Delete(rules->items[i].error_action);
 	}
 	free(rules->items);
 	ck_topic_index_free(rules->index);

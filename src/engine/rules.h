@@ -24,6 +24,7 @@ struct ck_rule {
 	char name[CK_NAME_MAX + 1];
 	struct ck_sql_rule *sql; /* owned */
 	cJSON *actions;          /* owned; a validated array of action objects */
+	cJSON *error_action;     /* owned; an action object, or NULL */
 };
 
 struct ck_rules;

@@ -14,6 +14,7 @@
 static const struct ck_api_route *const tables[] = {
 	ck_api_routes_rules,
 	ck_api_routes_things,
+	ck_api_routes_outbox,
 	ck_api_routes_policies,
 	NULL,
 };

@@ -31,6 +31,7 @@ struct ck_api_route {
 /* Route tables, each ended by an all-NULL entry. */
 extern const struct ck_api_route ck_api_routes_things[];
 extern const struct ck_api_route ck_api_routes_rules[];
+extern const struct ck_api_route ck_api_routes_outbox[];
 extern const struct ck_api_route ck_api_routes_policies[];
 
 /* Wall clock in Unix milliseconds. */
@@ -51,5 +52,9 @@ typedef int (*ck_api_list_fn)(struct ck_store *, const struct ck_list_query *, c
 /* Runs a paged list (?limit, ?after, ?status, ?thing) into {"items","next"}. */
 int ck_api_list(const struct ck_api_env *env, const struct ck_api_request *req, ck_api_list_fn fn,
                 cJSON **out);
+
+/* Same, with the status filter fixed to status_filter (the query's is ignored). */
+int ck_api_list_status(const struct ck_api_env *env, const struct ck_api_request *req,
+                       ck_api_list_fn fn, const char *status_filter, cJSON **out);
 
 #endif

@@ -72,10 +72,18 @@ static int parse_query(const struct ck_api_request *req, struct ck_list_query *q
 int ck_api_list(const struct ck_api_env *env, const struct ck_api_request *req, ck_api_list_fn fn,
                 cJSON **out)
 {
+	return ck_api_list_status(env, req, fn, NULL, out);
+}
+
+int ck_api_list_status(const struct ck_api_env *env, const struct ck_api_request *req,
+                       ck_api_list_fn fn, const char *status_filter, cJSON **out)
+{
 	struct ck_list_query q;
 	int status = parse_query(req, &q, out);
 	if (status)
 		return status;
+	if (status_filter)
+		q.status = status_filter;
 	cJSON *doc = cJSON_CreateObject();
 	cJSON *items = cJSON_AddArrayToObject(doc, "items");
 	int64_t next = 0;

@@ -25,9 +25,10 @@ struct ck_api_env {
 	const char *token;      /* bearer token */
 	const char *snapshot_path;
 	const char *endpoint_host; /* what devices connect to */
-	int endpoint_port;
-	/* Called after the rules changed, from the HTTP thread. */
+	int endpoint_port;         /* Called after the rules changed, from the HTTP thread. */
 	void (*rules_changed)(void *arg);
+	/* Called after outbox entries were requeued, from the HTTP thread. */
+	void (*outbox_changed)(void *arg);
 	/* Returns the broker state name; called from the HTTP thread. */
 	const char *(*broker_state)(void *arg);
 	void *arg;

@@ -86,6 +86,53 @@ const char *const ck_store_migrations[] = {
 	"  SELECT 'clickd-button', NEW.fingerprint, NEW.created_ms"
 	"  WHERE EXISTS (SELECT 1 FROM policy WHERE name = 'clickd-button');"
 	"END;",
+	/* 4: the outbox of effects outside the store, and device retry dedup.
+	 * Events gain the "duplicate" status, so the table is rebuilt. */
+	"CREATE TABLE outbox("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  idempotency_key TEXT NOT NULL UNIQUE,"
+	"  rule TEXT NOT NULL,"
+	"  action_index INTEGER NOT NULL," /* -1: the rule's error action */
+	"  action TEXT NOT NULL,"          /* the action object, JSON */
+	"  kind TEXT NOT NULL,"
+	"  destination TEXT NOT NULL,"
+	"  payload BLOB NOT NULL,"
+	"  headers TEXT,"
+	"  event_seq INTEGER NOT NULL,"
+	"  thing TEXT,"
+	"  topic TEXT,"
+	"  client_id TEXT,"
+	"  original_payload BLOB,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state IN ('pending','done','dead')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_ms INTEGER NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL,"
+	"  last_error TEXT,"
+	"  finished_ms INTEGER);"
+	"CREATE INDEX outbox_due ON outbox(state, next_attempt_ms);"
+	"CREATE INDEX outbox_event ON outbox(event_seq, rule);"
+	"CREATE TABLE dedup("
+	"  thing TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  seen_ms INTEGER NOT NULL,"
+	"  event_seq INTEGER NOT NULL,"
+	"  PRIMARY KEY (thing, key));"
+	"CREATE INDEX dedup_seen ON dedup(seen_ms);"
+	"CREATE TABLE event_new("
+	"  seq INTEGER PRIMARY KEY,"
+	"  thing TEXT NOT NULL,"
+	"  topic TEXT NOT NULL,"
+	"  received_ms INTEGER NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('accepted','rejected','duplicate')),"
+	"  reason TEXT,"
+	"  click_type TEXT,"
+	"  payload_size INTEGER NOT NULL);"
+	"INSERT INTO event_new SELECT * FROM event;"
+	"DROP TABLE event;"
+	"ALTER TABLE event_new RENAME TO event;"
+	"CREATE INDEX event_thing ON event(thing, seq);",
 };
 
 const int ck_store_n_migrations =

@@ -47,7 +47,7 @@ struct ck_rule_row {
 	int64_t updated_ms; /* 0 when never replaced */
 };
 
-enum ck_event_status { CK_EVENT_ACCEPTED = 0, CK_EVENT_REJECTED };
+enum ck_event_status { CK_EVENT_ACCEPTED = 0, CK_EVENT_REJECTED, CK_EVENT_DUPLICATE };
 
 struct ck_event_row {
 	int64_t seq; /* journal sequence */

@@ -25,8 +25,8 @@ int ck_store_event_put(struct ck_store *s, const struct ck_event_row *e)
 	sqlite3_bind_text(st, 2, e->thing, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, e->topic, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, e->received_ms);
-	sqlite3_bind_text(st, 5, e->status == CK_EVENT_ACCEPTED ? "accepted" : "rejected", -1,
-	                  SQLITE_STATIC);
+	static const char *const names[] = { "accepted", "rejected", "duplicate" };
+	sqlite3_bind_text(st, 5, names[e->status], -1, SQLITE_STATIC);
 	ck_sq_bind_text(st, 6, e->reason);
 	ck_sq_bind_text(st, 7, e->click_type);
 	sqlite3_bind_int64(st, 8, e->payload_size);

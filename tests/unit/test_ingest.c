@@ -16,6 +16,7 @@
 #include "engine/rules.h"
 #include "store/store.h"
 
+static const struct ck_ingest_config cfg = { .dedup_window_ms = 3000 };
 static char dir[] = "/tmp/ck-ingest-XXXXXX";
 static char store_path[300], journal_path[300];
 
@@ -128,7 +129,7 @@ static void test_ingest(void)
 	CK_CHECK_INT(ck_rules_count(rules), ==, 1);
 
 	struct ck_ingest_stats st = { 0 };
-	CK_CHECK_INT(ck_ingest_batch(s, rules, 10, 5000, &st), ==, 0);
+	CK_CHECK_INT(ck_ingest_batch(s, rules, &cfg, 10, 5000, &st), ==, 0);
 
 	journal_put(
 	    "dock-1", "iotbutton/dock-1",
@@ -141,9 +142,9 @@ static void test_ingest(void)
 	journal_put("dock-1", "iotbutton/dock-1", "{\"clickType\":\"SINGLE\"}", 1, -1);
 
 	/* Two batches of at most 4 rows: the cursor carries over. */
-	CK_CHECK_INT(ck_ingest_batch(s, rules, 4, 5000, &st), ==, 4);
-	CK_CHECK_INT(ck_ingest_batch(s, rules, 4, 5000, &st), ==, 2);
-	CK_CHECK_INT(ck_ingest_batch(s, rules, 4, 5000, &st), ==, 0);
+	CK_CHECK_INT(ck_ingest_batch(s, rules, &cfg, 4, 5000, &st), ==, 4);
+	CK_CHECK_INT(ck_ingest_batch(s, rules, &cfg, 4, 5000, &st), ==, 2);
+	CK_CHECK_INT(ck_ingest_batch(s, rules, &cfg, 4, 5000, &st), ==, 0);
 	CK_CHECK_INT(st.processed, ==, 6);
 	CK_CHECK_INT(st.accepted, ==, 2);
 	CK_CHECK_INT(st.rejected, ==, 4);
@@ -185,7 +186,7 @@ static void test_ingest(void)
 		.seq = 7, .thing = "dock-1", .topic = "t", .status = CK_EVENT_ACCEPTED
 	};
 	CK_CHECK_INT(ck_store_event_put(s, &clash), ==, 0);
-	CK_CHECK(ck_ingest_batch(s, rules, 4, 5000, &st) < 0);
+	CK_CHECK(ck_ingest_batch(s, rules, &cfg, 4, 5000, &st) < 0);
 	wos = list_workorders(s);
 	CK_CHECK_INT(count(wos), ==, 1);
 	cJSON_Delete(wos);
@@ -238,7 +239,7 @@ static void test_basic_ingest(void)
 	journal_put("dock-1", "$aws/rules/nosuchrule/x", "{\"clickType\":\"SINGLE\"}", 0, -1);
 	journal_put("dock-1", "anything/here", "{\"clickType\":\"SINGLE\"}", 0, -1);
 	struct ck_ingest_stats st = { 0 };
-	CK_CHECK_INT(ck_ingest_batch(s, rules, 10, 5000, &st), ==, 3);
+	CK_CHECK_INT(ck_ingest_batch(s, rules, &cfg, 10, 5000, &st), ==, 3);
 	CK_CHECK_INT(st.workorders, ==, 1);
 	cJSON *wos = list_workorders(s);
 	CK_CHECK_INT(count(wos), ==, 1);
