@@ -3,7 +3,10 @@
  * clickd: version negotiation, initialisation from plugin_opt_data_dir, and
  * cleanup. Only these three symbols are exported. The work is done by the
  * callbacks registered here: auth.c (connect, disconnect, tick, reload),
- * acl.c (topic access) and journal.c (messages). The plugin requires
+ * acl.c (topic access), journal.c (messages) and journal_upkeep.c
+ * (pruning, clickd's acknowledgements and statistics, on the tick). Options:
+ * plugin_opt_data_dir (required), plugin_opt_sync, plugin_opt_max_bytes and
+ * plugin_opt_retention_s (journal.h). The plugin requires
  * per_listener_settings false, since mosquitto 2.0.11 sends the tick event
  * only to globally registered plugins.
  */
@@ -19,6 +22,7 @@
 #include "acl.h"
 #include "auth.h"
 #include "journal.h"
+#include "journal_upkeep.h"
 #include "logging.h"
 #include "plugin.h"
 #include "snapshot.h"
@@ -34,6 +38,7 @@ static const struct {
 	{ MOSQ_EVT_MESSAGE, ck_plugin_on_message },
 	{ MOSQ_EVT_DISCONNECT, ck_plugin_on_disconnect },
 	{ MOSQ_EVT_TICK, ck_plugin_on_tick },
+	{ MOSQ_EVT_TICK, ck_plugin_journal_on_tick },
 	{ MOSQ_EVT_RELOAD, ck_plugin_on_reload },
 };
 
@@ -78,29 +83,52 @@ static void state_free(struct ck_plugin *p)
 	free(p);
 }
 
-static const char *find_data_dir(const struct mosquitto_opt *options, int option_count)
+/*
+ * Reads the options: plugin_opt_data_dir (required) and the journal's
+ * (sync, max_bytes, retention_s). Returns the data directory, or NULL after
+ * logging why (missing directory, invalid journal option).
+ */
+static const char *read_options(const struct mosquitto_opt *options, int option_count,
+                                struct ck_plugin_journal_config *jcfg)
 {
 	const char *dir = NULL;
+	char why[160];
 
+	ck_plugin_journal_config_init(jcfg);
 	for (int i = 0; i < option_count; i++) {
-		if (options[i].key && strcmp(options[i].key, "data_dir") == 0)
+		const char *key = options[i].key ? options[i].key : "";
+		if (strcmp(key, "data_dir") == 0) {
 			dir = options[i].value;
-		else
+			continue;
+		}
+		int rc =
+		    ck_plugin_journal_config_set(jcfg, key, options[i].value, why, sizeof(why));
+		if (rc < 0) {
+			ck_plugin_log(MOSQ_LOG_ERR, "%s", why);
+			return NULL;
+		}
+		if (rc == 0)
 			ck_plugin_log(MOSQ_LOG_WARNING, "unknown option plugin_opt_%s ignored",
-			              options[i].key ? options[i].key : "");
+			              key);
 	}
-	return dir && dir[0] ? dir : NULL;
+	if (!dir || !dir[0]) {
+		ck_plugin_log(MOSQ_LOG_ERR, "plugin_opt_data_dir is required");
+		return NULL;
+	}
+	return dir;
 }
 
-/* Opens everything under dir; logs and returns a MOSQ_ERR_* on failure. */
-static int state_open(struct ck_plugin *p, const char *dir)
+/* Opens everything under dir; logs and returns a MOSQ_ERR_* on failure. A
+ * journal that cannot be opened is not a failure: the plugin starts,
+ * refuses device messages and retries (journal.h). */
+static int state_open(struct ck_plugin *p, const char *dir,
+                      const struct ck_plugin_journal_config *jcfg)
 {
-	char *journal_path = path_join(dir, "journal.db");
 	char *snapshot_path = path_join(dir, "registry.snapshot");
 	int ret = MOSQ_ERR_NOMEM;
 
 	p->secret_path = path_join(dir, "broker.secret");
-	if (!journal_path || !snapshot_path || !p->secret_path)
+	if (!snapshot_path || !p->secret_path)
 		goto out;
 	int rc = ck_plugin_auth_load_secret(p, p->secret_path);
 	if (rc) {
@@ -109,12 +137,8 @@ static int state_open(struct ck_plugin *p, const char *dir)
 		ret = MOSQ_ERR_INVAL;
 		goto out;
 	}
-	if (ck_plugin_journal_open(&p->journal, journal_path) != 0) {
-		ck_plugin_log(MOSQ_LOG_ERR, "cannot open journal %s: %s", journal_path,
-		              p->journal.errmsg);
-		ret = MOSQ_ERR_UNKNOWN;
+	if (ck_plugin_journal_init(&p->journal, dir, jcfg) == -ENOMEM)
 		goto out;
-	}
 	if (ck_plugin_snapshot_init(&p->snapshot, snapshot_path) != 0)
 		goto out;
 	/* A missing snapshot is not fatal: every device is refused until
@@ -122,14 +146,15 @@ static int state_open(struct ck_plugin *p, const char *dir)
 	ck_plugin_snapshot_refresh(&p->snapshot);
 	ret = MOSQ_ERR_SUCCESS;
 out:
-	free(journal_path);
 	free(snapshot_path);
 	return ret;
 }
 
 /*
  * Creates the plugin state from the options (plugin_opt_data_dir is
- * required), opens the journal, reads broker.secret and the snapshot, and
+ * required; the journal's options are checked), opens the journal (a
+ * journal that cannot be opened leaves the plugin running but refusing
+ * device messages), reads broker.secret and the snapshot, and
  * registers the callbacks. Returns MOSQ_ERR_SUCCESS with *userdata set, or
  * an error after logging why (mosquitto then exits); nothing is left
  * allocated or registered on error.
@@ -137,19 +162,18 @@ out:
 CK_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
                                     struct mosquitto_opt *options, int option_count)
 {
-	const char *dir = find_data_dir(options, option_count);
+	struct ck_plugin_journal_config jcfg;
+	const char *dir = read_options(options, option_count, &jcfg);
 
-	if (!dir) {
-		ck_plugin_log(MOSQ_LOG_ERR, "plugin_opt_data_dir is required");
+	if (!dir)
 		return MOSQ_ERR_INVAL;
-	}
 	struct ck_plugin *p = calloc(1, sizeof(*p));
 	if (!p) {
 		ck_plugin_log(MOSQ_LOG_ERR, "out of memory");
 		return MOSQ_ERR_NOMEM;
 	}
 	p->identifier = identifier;
-	int rc = state_open(p, dir);
+	int rc = state_open(p, dir, &jcfg);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		state_free(p);
 		return rc;
@@ -165,8 +189,11 @@ CK_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **us
 		}
 	}
 	*userdata = p;
-	ck_plugin_log(MOSQ_LOG_INFO, "ready: data directory %s, %zu certificates registered", dir,
-	              p->snapshot.reg.count);
+	ck_plugin_log(MOSQ_LOG_INFO,
+	              "ready: data directory %s, %zu certificates registered; journal sync %s, "
+	              "max_bytes %lld, retention %lld s",
+	              dir, p->snapshot.reg.count, jcfg.sync_full ? "full" : "normal",
+	              (long long)jcfg.max_bytes, (long long)jcfg.retention_s);
 	return MOSQ_ERR_SUCCESS;
 }
 
