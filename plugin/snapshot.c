@@ -10,6 +10,7 @@
 #include "snapshot.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -741,8 +742,13 @@ static int load_fd(struct ck_plugin_snapshot *s, int fd, const struct stat *st)
 	if (w.skipped)
 		ck_plugin_log(MOSQ_LOG_WARNING, "%s: %zu malformed lines skipped", s->path,
 		              w.skipped);
-	ck_plugin_log(MOSQ_LOG_INFO, "registry loaded from %s: %zu certificates", s->path,
-	              s->reg.count);
+	/* The file's identity lets a test know which write is in force. */
+	ck_plugin_log(MOSQ_LOG_INFO,
+	              "registry loaded from %s (inode %ju, %jd bytes, mtime %jd.%09ld): %zu "
+	              "certificates, %zu policies",
+	              s->path, (uintmax_t)st->st_ino, (intmax_t)st->st_size,
+	              (intmax_t)st->st_mtim.tv_sec, (long)st->st_mtim.tv_nsec, s->reg.count,
+	              s->reg.n_policies);
 	return 1;
 }
 
