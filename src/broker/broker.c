@@ -22,7 +22,7 @@
 
 #define BACKOFF_MIN_MS   200
 #define BACKOFF_MAX_MS   30000
-#define HEALTHY_RESET_MS 60000
+#define HEALTHY_RESET_MS 10000
 #define CONFIG_FILE      "mosquitto.conf"
 
 struct ck_broker {

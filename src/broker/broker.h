@@ -61,7 +61,7 @@ const char *ck_broker_state_name(enum ck_broker_state s);
 /*
  * Reports that the child exited with wait status. Returns the delay in ms
  * before the caller should call ck_broker_start again (backoff doubling
- * from 200 ms to 30 s; reset after 60 s of healthy running).
+ * from 200 ms to 30 s; reset after 10 s of healthy running).
  */
 int64_t ck_broker_exited(struct ck_broker *b, int status, int64_t now_ms);
 
