@@ -605,6 +605,8 @@ int ck_sql_eval_payload(const struct ck_sql_rule *rule, const struct ck_sql_mess
 	struct ck_sql_buf b;
 	ck_sql_buf_init(&b, &c.arena);
 	b.max = CK_SQL_OUT_MAX;
+	/* the output is usually about as long as the payload */
+	ck_sql_buf_reserve(&b, msg->payload_len < 4096 ? msg->payload_len + 64 : 4096);
 	ck_sql_buf_add(&b, "", 0);
 	if (!c.arena.oom)
 		write_payload(&b, v, c.ver);

@@ -109,7 +109,11 @@ static inline struct ck_sql_val ck_sql_int(int64_t i)
  * value within int64 becomes an Int. */
 struct ck_sql_val ck_sql_dec(double d, enum ck_sql_version ver);
 /* A String over p (borrowed: must outlive the value, NUL-terminated). */
-struct ck_sql_val ck_sql_str(const char *p, size_t n);
+static inline struct ck_sql_val ck_sql_str(const char *p, size_t n)
+{
+	struct ck_sql_val v = { .t = CK_SQL_STR, .u.s = { p, n } };
+	return v;
+}
 /* A String copied into the arena, or Undefined when too long or no memory. */
 struct ck_sql_val ck_sql_str_copy(struct ck_sql_arena *a, const char *p, size_t n);
 
@@ -136,8 +140,33 @@ struct ck_sql_buf {
 };
 
 void ck_sql_buf_init(struct ck_sql_buf *b, struct ck_sql_arena *a);
-void ck_sql_buf_add(struct ck_sql_buf *b, const char *p, size_t n);
-void ck_sql_buf_addc(struct ck_sql_buf *b, char c);
+/* Appends n bytes, growing the buffer (the slow path of ck_sql_buf_add). */
+void ck_sql_buf_grow(struct ck_sql_buf *b, const char *p, size_t n);
+/* Makes room for n bytes of content at least (a hint; never fails). */
+void ck_sql_buf_reserve(struct ck_sql_buf *b, size_t n);
+
+/* Appends n bytes; on failure sets b->fail and later adds do nothing. */
+static inline void ck_sql_buf_add(struct ck_sql_buf *b, const char *p, size_t n)
+{
+	if (b->n + n < b->cap && !b->fail) {
+		if (n)
+			__builtin_memcpy(b->p + b->n, p, n);
+		b->n += n;
+		b->p[b->n] = '\0';
+		return;
+	}
+	ck_sql_buf_grow(b, p, n);
+}
+
+static inline void ck_sql_buf_addc(struct ck_sql_buf *b, char c)
+{
+	if (b->n + 1 < b->cap && !b->fail) {
+		b->p[b->n++] = c;
+		b->p[b->n] = '\0';
+		return;
+	}
+	ck_sql_buf_grow(b, &c, 1);
+}
 /* The buffer as a String value, or Undefined when it failed. */
 struct ck_sql_val ck_sql_buf_val(struct ck_sql_buf *b);
 

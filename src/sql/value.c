@@ -159,14 +159,6 @@ struct ck_sql_val ck_sql_dec(double d, enum ck_sql_version ver)
 	return v;
 }
 
-struct ck_sql_val ck_sql_str(const char *p, size_t n)
-{
-	struct ck_sql_val v = { .t = CK_SQL_STR };
-	v.u.s.p = p;
-	v.u.s.n = n;
-	return v;
-}
-
 struct ck_sql_val ck_sql_str_copy(struct ck_sql_arena *a, const char *p, size_t n)
 {
 	if (n > CK_SQL_STR_MAX)
@@ -186,7 +178,7 @@ void ck_sql_buf_init(struct ck_sql_buf *b, struct ck_sql_arena *a)
 	b->max = CK_SQL_STR_MAX;
 }
 
-void ck_sql_buf_add(struct ck_sql_buf *b, const char *p, size_t n)
+void ck_sql_buf_grow(struct ck_sql_buf *b, const char *p, size_t n)
 {
 	if (b->fail)
 		return;
@@ -198,6 +190,8 @@ void ck_sql_buf_add(struct ck_sql_buf *b, const char *p, size_t n)
 		size_t cap = b->cap ? b->cap : 64;
 		while (cap < b->n + n + 1)
 			cap *= 2;
+		if (cap > b->max + 1)
+			cap = b->max + 1; /* so that the inline fast path never passes max */
 		char *np = ck_sql_arena_alloc(b->a, cap);
 		if (!np) {
 			b->fail = true;
@@ -214,9 +208,18 @@ void ck_sql_buf_add(struct ck_sql_buf *b, const char *p, size_t n)
 	b->p[b->n] = '\0';
 }
 
-void ck_sql_buf_addc(struct ck_sql_buf *b, char c)
+void ck_sql_buf_reserve(struct ck_sql_buf *b, size_t n)
 {
-	ck_sql_buf_add(b, &c, 1);
+	if (b->fail || n <= b->cap || n > b->max)
+		return;
+	char *np = ck_sql_arena_alloc(b->a, n + 1);
+	if (!np)
+		return; /* not an error: adding grows the buffer later */
+	if (b->n)
+		memcpy(np, b->p, b->n);
+	np[b->n] = '\0';
+	b->p = np;
+	b->cap = n + 1;
 }
 
 struct ck_sql_val ck_sql_buf_val(struct ck_sql_buf *b)
@@ -229,6 +232,11 @@ struct ck_sql_val ck_sql_buf_val(struct ck_sql_buf *b)
 }
 
 /* ---- objects ---- */
+
+static bool key_eq(const struct ck_sql_val *a, const struct ck_sql_val *b)
+{
+	return a->u.s.n == b->u.s.n && (a->u.s.n == 0 || memcmp(a->u.s.p, b->u.s.p, a->u.s.n) == 0);
+}
 
 static int key_cmp(const struct ck_sql_val *a, const struct ck_sql_val *b)
 {
@@ -297,7 +305,7 @@ struct ck_sql_val ck_sql_obj_build(struct ck_sql_arena *a, struct ck_sql_val *ke
 	} else {
 		for (size_t i = 1; i < n; i++) {
 			for (size_t j = 0; j < i; j++) {
-				if (keys[j].t == CK_SQL_STR && key_cmp(&keys[i], &keys[j]) == 0) {
+				if (keys[j].t == CK_SQL_STR && key_eq(&keys[i], &keys[j])) {
 					vals[j] = vals[i];
 					keys[i].t = CK_SQL_UNDEF; /* mark dead */
 					break;
@@ -349,7 +357,7 @@ struct ck_sql_val ck_sql_obj_get(const struct ck_sql_obj *o, const char *key, si
 		return ck_sql_undef();
 	}
 	for (size_t i = 0; i < o->n; i++)
-		if (key_cmp(&o->k[i], &k) == 0)
+		if (key_eq(&o->k[i], &k))
 			return o->v[i];
 	return ck_sql_undef();
 }
@@ -493,13 +501,18 @@ static int jp_string(struct jp *j, struct ck_sql_val *out)
 {
 	j->p++; /* opening quote */
 	const unsigned char *start = j->p;
+	bool plain = true; /* printable ASCII only: copied as it is */
 	while (j->p < j->end && *j->p != '"') {
-		if (*j->p == '\\') {
+		unsigned char c = *j->p;
+		if (c == '\\') {
+			plain = false;
 			j->p++;
 			if (j->p >= j->end)
 				return -EINVAL;
-		} else if (*j->p < 0x20) {
+		} else if (c < 0x20) {
 			return -EINVAL;
+		} else if (c >= 0x80) {
+			plain = false;
 		}
 		j->p++;
 	}
@@ -512,8 +525,23 @@ static int jp_string(struct jp *j, struct ck_sql_val *out)
 	if (!dst)
 		return -ENOMEM;
 	size_t n = 0;
+	if (plain) {
+		n = (size_t)(stop - start);
+		memcpy(dst, start, n);
+		dst[n] = '\0';
+		*out = ck_sql_str(dst, n);
+		return 0;
+	}
 	for (const unsigned char *s = start; s < stop;) {
 		uint32_t cp;
+		if (*s < 0x80 && *s != '\\') {
+			const unsigned char *run = s;
+			while (s < stop && *s < 0x80 && *s != '\\')
+				s++;
+			memcpy(dst + n, run, (size_t)(s - run));
+			n += (size_t)(s - run);
+			continue;
+		}
 		if (*s != '\\') {
 			size_t k = utf8_decode(s, (size_t)(stop - s), &cp);
 			if (k == 0)
@@ -1047,6 +1075,25 @@ bool ck_sql_is_true(struct ck_sql_val v)
 	return b.t == CK_SQL_BOOL && b.u.b;
 }
 
+/* Writes i in decimal into out (at least 21 bytes), NUL-terminated;
+ * returns the length. The same text as "%" PRId64, without stdio. */
+static size_t fmt_int(int64_t i, char *out)
+{
+	char tmp[24];
+	size_t n = 0, o = 0;
+	uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (i < 0)
+		out[o++] = '-';
+	while (n)
+		out[o++] = tmp[--n];
+	out[o] = '\0';
+	return o;
+}
+
 struct ck_sql_val ck_sql_to_string(struct ck_sql_arena *a, struct ck_sql_val v,
                                    enum ck_sql_version ver)
 {
@@ -1058,8 +1105,7 @@ struct ck_sql_val ck_sql_to_string(struct ck_sql_arena *a, struct ck_sql_val v,
 	case CK_SQL_BOOL:
 		return v.u.b ? ck_sql_str("true", 4) : ck_sql_str("false", 5);
 	case CK_SQL_INT:
-		snprintf(num, sizeof(num), "%" PRId64, v.u.i);
-		return ck_sql_str_copy(a, num, strlen(num));
+		return ck_sql_str_copy(a, num, fmt_int(v.u.i, num));
 	case CK_SQL_DEC:
 		ck_sql_fmt_double(v.u.d, ver == CK_SQL_2015_10_08, num, sizeof(num));
 		return ck_sql_str_copy(a, num, strlen(num));
@@ -1153,8 +1199,7 @@ void ck_sql_json_write(struct ck_sql_buf *b, struct ck_sql_val v, enum ck_sql_ve
 			ck_sql_buf_add(b, "false", 5);
 		return;
 	case CK_SQL_INT:
-		snprintf(num, sizeof(num), "%" PRId64, v.u.i);
-		ck_sql_buf_add(b, num, strlen(num));
+		ck_sql_buf_add(b, num, fmt_int(v.u.i, num));
 		return;
 	case CK_SQL_DEC:
 		ck_sql_fmt_double(v.u.d, ver == CK_SQL_2015_10_08, num, sizeof(num));

@@ -136,6 +136,13 @@ static const struct eval_case basics[] = {
 	{ "SELECT * FROM 'a'", "{\"x\":36.903999599999999}", "{\"x\":36.9039996}" },
 	{ "SELECT * FROM 'a'", "{\"x\":10.0,\"y\":1E3}", "{\"x\":10,\"y\":1000}" },
 	{ "SELECT * FROM 'a'", "{\"k\":1,\"k\":2}", "{\"k\":2}" },
+	/* §4.1, §8.7: string escapes are decoded on input and written back per RFC 8259 */
+	{ "SELECT * FROM 'a'",
+	  "{\"s\":\"a\\\"b\\\\c\\/d\\n\\t\\u00e9\\ud83d\\ude00\\b\\f\\u001f\"}",
+	  "{\"s\":\"a\\\"b\\\\c/d\\n\\t\xc3\xa9\xf0\x9f\x98\x80\\b\\f\\u001f\"}" },
+	{ "SELECT VALUE s FROM 'a'", "{\"s\":\"x\\ud800y\"}", "\"x\xef\xbf\xbdy\"" },
+	{ "SELECT VALUE length(s) FROM 'a'", "{\"s\":\"\xc3\xa9t\xc3\xa9\"}", "3" },
+	{ "SELECT VALUE isUndefined(s) FROM 'a'", "{\"s\":\"\\x\"}", "true" },
 	{ "SELECT state.debug AS state.debug, state.command AS state.command, version FROM 'a'",
 	  "{\"state\":{\"debug\":1,\"command\":\"go\"},\"version\":\"3.1\"}",
 	  "{\"state\":{\"debug\":1,\"command\":\"go\"},\"version\":\"3.1\"}" },
