@@ -604,7 +604,7 @@ int ck_cost_estimate(const struct ck_cost_input *in, const struct ck_cost_prices
 static int format_scaled(int64_t v, unsigned digits, unsigned min_frac, char *buf, size_t len)
 {
 	uint64_t scale = 1, u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	char frac[CK_COST_FRAC_MAX + 1];
+	char frac[24]; /* any uint64_t, so the compiler sees it cannot truncate */
 	unsigned n = digits;
 	int w;
 
