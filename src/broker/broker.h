@@ -19,6 +19,11 @@ struct ck_broker_config {
 	int mqtt_port;              /* device listener port (mutual TLS) */
 	int local_port;             /* clickd's own listener on 127.0.0.1 */
 	const char *run_user;       /* "user" option, or NULL to leave it out */
+	/* Journal options for the plugin, written only when journal_sync is
+	 * set (else the plugin's defaults: normal, 1 GiB, one day). */
+	const char *journal_sync;      /* plugin_opt_sync: "normal" or "full" */
+	long long journal_max_bytes;   /* plugin_opt_max_bytes */
+	long long journal_retention_s; /* plugin_opt_retention_s */
 };
 
 enum ck_broker_state {

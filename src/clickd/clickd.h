@@ -18,6 +18,10 @@ struct ck_options {
 	const char *mosquitto;
 	const char *plugin;
 	int64_t dedup_window_ms;
+	/* Journal (plugin options, docs/operators-guide.md). */
+	const char *journal_sync;      /* "normal" or "full" */
+	long long journal_max_bytes;   /* bytes */
+	long long journal_retention_s; /* acknowledged rows are kept this long */
 };
 
 /* Creates dir (0700) if missing and checks it is writable. */

@@ -2,7 +2,10 @@
  * clickd: command line and wiring. Everything clickd does lives in the
  * modules; this file turns flags into options and hands over to the server.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +35,16 @@ static void usage(FILE *f)
 	    "                      or 127.0.0.1 when that is 0.0.0.0)\n"
 	    "  --mosquitto PATH    broker binary (default /usr/sbin/mosquitto)\n"
 	    "  --plugin PATH       clickd_plugin.so (default: next to this program)\n"
+	    "  --journal-sync normal|full\n"
+	    "                      normal (default): an acknowledged press survives a crash\n"
+	    "                      of any process; full: an fsync per press, it also\n"
+	    "                      survives power loss\n"
+	    "  --journal-max-bytes N[K|M|G]\n"
+	    "                      journal size limit (default 1G, at least 64K); when\n"
+	    "                      unprocessed presses fill it, devices are refused\n"
+	    "  --journal-retention SECONDS\n"
+	    "                      keep processed presses in the journal this long\n"
+	    "                      (default 86400; pruned sooner when the journal is 90%% full)\n"
 	    "  --log-level LEVEL   debug, info, warn or error (default info)\n"
 	    "  --dedup-window-ms N a message without seq or eventId that repeats the same\n"
 	    "                      topic and payload from the same thing within N ms is\n"
@@ -41,6 +54,29 @@ static void usage(FILE *f)
 	    "  --version           show the version\n"
 	    "\n"
 	    "The API token is in DIR/admin.token. Stop with SIGTERM or Ctrl-C.\n");
+}
+
+/* Parses a non-negative count with an optional K, M or G suffix (1024^n). */
+static int parse_count(const char *s, bool suffix, long long *out)
+{
+	char *end = NULL;
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	int shift = 0;
+	if (suffix && *end) {
+		const char *units = "KMG";
+		const char *u = strchr(units, *end);
+		if (!u)
+			return -1;
+		shift = 10 * (int)(u - units + 1);
+		end++;
+	}
+	if (errno || *end || v > (LLONG_MAX >> shift))
+		return -1;
+	*out = v << shift;
+	return 0;
 }
 
 static int bad(const char *what, const char *arg)
@@ -59,6 +95,9 @@ int main(int argc, char **argv)
 		{ "mosquitto", required_argument, NULL, 'M' },
 		{ "plugin", required_argument, NULL, 'P' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "journal-sync", required_argument, NULL, 's' },
+		{ "journal-max-bytes", required_argument, NULL, 'B' },
+		{ "journal-retention", required_argument, NULL, 'R' },
 		{ "dedup-window-ms", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -72,6 +111,9 @@ int main(int argc, char **argv)
 		.mqtt_port = 8883,
 		.mosquitto = "/usr/sbin/mosquitto",
 		.dedup_window_ms = CK_INGEST_DEDUP_WINDOW_DEFAULT_MS,
+		.journal_sync = "normal",
+		.journal_max_bytes = 1LL << 30,
+		.journal_retention_s = 86400,
 	};
 	enum ck_log_level level;
 	int c;
@@ -115,6 +157,21 @@ int main(int argc, char **argv)
 			if (ck_log_parse_level(optarg, &level) != 0)
 				return bad("unknown log level", optarg);
 			ck_log_set_level(level);
+			break;
+		case 's':
+			if (strcmp(optarg, "normal") != 0 && strcmp(optarg, "full") != 0)
+				return bad("--journal-sync wants normal or full, not", optarg);
+			opt.journal_sync = optarg;
+			break;
+		case 'B':
+			if (parse_count(optarg, true, &opt.journal_max_bytes) != 0 ||
+			    opt.journal_max_bytes < 64 * 1024)
+				return bad("--journal-max-bytes wants a size of at least 64K, not",
+				           optarg);
+			break;
+		case 'R':
+			if (parse_count(optarg, false, &opt.journal_retention_s) != 0)
+				return bad("--journal-retention wants seconds, not", optarg);
 			break;
 		case 'h':
 			usage(stdout);

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "broker/broker.h"
+#include "broker/journal_ack.h"
 #include "core/log.h"
 #include "engine/courier.h"
 #include "engine/ingest.h"
@@ -48,7 +49,7 @@
 
 struct server {
 	const struct ck_options *opt;
-	char path[4][4096]; /* store, journal, snapshot, ca dir */
+	char path[6][4096]; /* store, journal, snapshot, ca dir, plugin stats, store WAL */
 	char token[128];
 	char endpoint_host[256];
 	struct ck_ca *ca;
@@ -64,6 +65,7 @@ struct server {
 	int64_t restart_at, retry_at; /* 0 when not due */
 	struct ck_ingest_stats stats;
 	struct ck_ingest_config ingest_cfg;
+	int64_t acked, acked_at; /* last journal.ack written, and when (monotonic) */
 };
 
 static int64_t now_ms(void)
@@ -186,6 +188,8 @@ static int setup(struct server *sv, char *err, size_t err_len)
 	snprintf(sv->path[1], sizeof(sv->path[1]), "%s/%s", dir, JOURNAL_FILE);
 	snprintf(sv->path[2], sizeof(sv->path[2]), "%s/%s", dir, SNAPSHOT_FILE);
 	snprintf(sv->path[3], sizeof(sv->path[3]), "%s/ca", dir);
+	snprintf(sv->path[4], sizeof(sv->path[4]), "%s/plugin.stats", dir);
+	snprintf(sv->path[5], sizeof(sv->path[5]), "%s/%s-wal", dir, STORE_FILE);
 
 	if (access(opt->mosquitto, X_OK) != 0) {
 		snprintf(err, err_len,
@@ -237,6 +241,7 @@ static int setup(struct server *sv, char *err, size_t err_len)
 		.ca = sv->ca,
 		.token = sv->token,
 		.snapshot_path = sv->path[2],
+		.stats_path = sv->path[4],
 		.endpoint_host = sv->endpoint_host,
 		.endpoint_port = mqtt_port,
 		.rules_changed = rules_changed,
@@ -256,6 +261,9 @@ static int setup(struct server *sv, char *err, size_t err_len)
 		.mqtt_port = mqtt_port,
 		.local_port = local_port,
 		.run_user = geteuid() == 0 ? "root" : NULL,
+		.journal_sync = opt->journal_sync,
+		.journal_max_bytes = opt->journal_max_bytes,
+		.journal_retention_s = opt->journal_retention_s,
 	};
 	bc.data_dir = abs_dir;
 	if ((rc = ck_broker_write_config(&bc, err, err_len)) != 0)
@@ -344,6 +352,37 @@ static void arm_timer(struct server *sv)
 	timerfd_settime(sv->timerfd, 0, &its, NULL);
 }
 
+/*
+ * Tells the plugin how far the journal is processed (journal.ack), after
+ * the cursor committed. With --journal-sync full at most once a second,
+ * since each write syncs the store's WAL (a later one is left to the retry
+ * timer); a stale acknowledgement only delays pruning.
+ */
+static void acknowledge(struct server *sv)
+{
+	int64_t cursor = 0, now = mono_ms();
+	bool full = strcmp(sv->opt->journal_sync, "full") == 0;
+	if (ck_store_cursor_get(sv->store, CK_INGEST_CURSOR, &cursor) != 0 || cursor == sv->acked)
+		return;
+	if (full && now - sv->acked_at < 1000) {
+		/* The retry timer drains (nothing) and acknowledges then. */
+		if (!sv->retry_at || sv->retry_at > sv->acked_at + 1000)
+			sv->retry_at = sv->acked_at + 1000;
+		return;
+	}
+	int rc = ck_journal_ack_write(sv->opt->data_dir, cursor, full ? sv->path[5] : NULL);
+	if (rc != 0) {
+		if (sv->acked >= 0)
+			ck_warn("ingest",
+			        "cannot write %s/journal.ack: %s; the journal is not pruned",
+			        sv->opt->data_dir, strerror(-rc));
+		sv->acked = -1; /* warn once, retry after the next batch */
+		return;
+	}
+	sv->acked = cursor;
+	sv->acked_at = now;
+}
+
 static void drain_journal(struct server *sv)
 {
 	for (;;) {
@@ -353,8 +392,10 @@ static void drain_journal(struct server *sv)
 			sv->retry_at = mono_ms() + RETRY_MS;
 			return;
 		}
-		if (n == 0)
+		if (n == 0) {
+			acknowledge(sv);
 			return;
+		}
 		ck_debug("ingest", "processed %d journal rows", n);
 	}
 }

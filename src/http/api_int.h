@@ -33,6 +33,7 @@ extern const struct ck_api_route ck_api_routes_things[];
 extern const struct ck_api_route ck_api_routes_rules[];
 extern const struct ck_api_route ck_api_routes_outbox[];
 extern const struct ck_api_route ck_api_routes_policies[];
+extern const struct ck_api_route ck_api_routes_metrics[];
 
 /* Wall clock in Unix milliseconds. */
 int64_t ck_api_now_ms(void);

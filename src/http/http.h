@@ -24,6 +24,7 @@ struct ck_api_env {
 	struct ck_ca *ca;       /* used only on the HTTP thread */
 	const char *token;      /* bearer token */
 	const char *snapshot_path;
+	const char *stats_path;    /* DATA/plugin.stats, served at /metrics */
 	const char *endpoint_host; /* what devices connect to */
 	int endpoint_port;         /* Called after the rules changed, from the HTTP thread. */
 	void (*rules_changed)(void *arg);

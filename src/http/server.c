@@ -2,7 +2,8 @@
  * libmicrohttpd glue for the API (see http.h): binds the socket itself so
  * that "address in use" is reported clearly, collects bounded request
  * bodies, checks the bearer token in constant time, and turns handler
- * results into JSON responses.
+ * results into JSON responses (or text, for GET /metrics, which is served
+ * outside /api/v1 and without the token to loopback clients).
  */
 #include "http/http.h"
 
@@ -20,7 +21,8 @@
 
 #include "core/log.h"
 
-#define API_PREFIX "/api/v1"
+#define API_PREFIX   "/api/v1"
+#define METRICS_PATH "/metrics"
 
 struct ck_http {
 	struct MHD_Daemon *daemon;
@@ -68,8 +70,11 @@ static bool token_ok(const char *expected, const char *header)
 	return diff == 0;
 }
 
+/* Sends doc as JSON; a raw node (GET /metrics) is sent as its text. */
 static enum MHD_Result send_json(struct MHD_Connection *conn, int status, cJSON *doc)
 {
+	const char *type = doc && cJSON_IsRaw(doc) ? "text/plain; version=0.0.4; charset=utf-8"
+	                                           : "application/json";
 	char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
 	cJSON_Delete(doc);
 	if (!text)
@@ -81,12 +86,23 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, int status, cJSON 
 		cJSON_free(text);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	enum MHD_Result r = MHD_queue_response(conn, (unsigned int)status, resp);
 	MHD_destroy_response(resp);
 	return r;
+}
+
+/* True for a client on 127.0.0.0/8; /metrics needs no token from there. */
+static bool peer_is_loopback(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr || ci->client_addr->sa_family != AF_INET)
+		return false;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)ci->client_addr;
+	return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
 }
 
 static const char *query_arg(const struct ck_api_request *req, const char *key)
@@ -126,14 +142,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 
-	if (strncmp(url, API_PREFIX, strlen(API_PREFIX)) != 0 ||
-	    (url[strlen(API_PREFIX)] != '/' && url[strlen(API_PREFIX)] != '\0'))
+	/* /metrics is the one route outside /api/v1 (where Prometheus looks). */
+	bool metrics = strcmp(url, METRICS_PATH) == 0;
+	if (!metrics && (strncmp(url, API_PREFIX, strlen(API_PREFIX)) != 0 ||
+	                 (url[strlen(API_PREFIX)] != '/' && url[strlen(API_PREFIX)] != '\0') ||
+	                 strcmp(url + strlen(API_PREFIX), METRICS_PATH) == 0))
 		return send_json(conn, 404, ck_api_error("not_found", "no such endpoint"));
-	const char *path = url + strlen(API_PREFIX);
+	const char *path = metrics ? url : url + strlen(API_PREFIX);
 	if (st->too_large)
 		return send_json(conn, 413, ck_api_error("too_large", "request body over 64 KiB"));
 
-	bool public_route = strcmp(path, "/health") == 0 && strcmp(method, "GET") == 0;
+	bool public_route = (strcmp(path, "/health") == 0 && strcmp(method, "GET") == 0) ||
+	                    (metrics && peer_is_loopback(conn));
 	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
 	if (!public_route && !token_ok(h->env->token, auth))
 		return send_json(conn, 401,

@@ -43,9 +43,17 @@ static void test_config(void)
 	/* The nodelay line must belong to the device listener, i.e. follow it. */
 	CK_CHECK(strstr(strstr(buf, "listener 8883"), "set_tcp_nodelay true") != NULL);
 
+	CK_CHECK(strstr(buf, "plugin_opt_sync") == NULL);
+
 	c.run_user = "root";
+	c.journal_sync = "full";
+	c.journal_max_bytes = 1LL << 30;
+	c.journal_retention_s = 0;
 	CK_CHECK(ck_broker_render_config(&c, buf, sizeof(buf)) > 0);
 	CK_CHECK(strstr(buf, "\nuser root\n") != NULL);
+	CK_CHECK(strstr(buf,
+	                "plugin_opt_data_dir /var/lib/clickd\nplugin_opt_sync full\n"
+	                "plugin_opt_max_bytes 1073741824\nplugin_opt_retention_s 0\n") != NULL);
 	CK_CHECK_INT(ck_broker_render_config(&c, buf, 64), ==, -ENOSPC);
 }
 
