@@ -46,6 +46,8 @@
 #define SNAPSHOT_FILE "registry.snapshot"
 #define RETRY_MS      1000
 #define PROBE_MS      50
+#define ACK_MS        100  /* journal.ack at most this often */
+#define ACK_FULL_MS   1000 /* ... and with --journal-sync full */
 
 struct server {
 	const struct ck_options *opt;
@@ -354,9 +356,10 @@ static void arm_timer(struct server *sv)
 
 /*
  * Tells the plugin how far the journal is processed (journal.ack), after
- * the cursor committed. With --journal-sync full at most once a second,
- * since each write syncs the store's WAL (a later one is left to the retry
- * timer); a stale acknowledgement only delays pruning.
+ * the cursor committed: at most every ACK_MS (a write costs about 150 us on
+ * ext4), with --journal-sync full every ACK_FULL_MS since each write also
+ * syncs the store's WAL; a later one is left to the retry timer. A stale
+ * acknowledgement only delays pruning.
  */
 static void acknowledge(struct server *sv)
 {
@@ -364,10 +367,11 @@ static void acknowledge(struct server *sv)
 	bool full = strcmp(sv->opt->journal_sync, "full") == 0;
 	if (ck_store_cursor_get(sv->store, CK_INGEST_CURSOR, &cursor) != 0 || cursor == sv->acked)
 		return;
-	if (full && now - sv->acked_at < 1000) {
+	int64_t every = full ? ACK_FULL_MS : ACK_MS;
+	if (now - sv->acked_at < every) {
 		/* The retry timer drains (nothing) and acknowledges then. */
-		if (!sv->retry_at || sv->retry_at > sv->acked_at + 1000)
-			sv->retry_at = sv->acked_at + 1000;
+		if (!sv->retry_at || sv->retry_at > sv->acked_at + every)
+			sv->retry_at = sv->acked_at + every;
 		return;
 	}
 	int rc = ck_journal_ack_write(sv->opt->data_dir, cursor, full ? sv->path[5] : NULL);
