@@ -8,7 +8,8 @@ PKGS="build-essential cmake ninja-build pkg-config clang clang-format \
 libclang-rt-14-dev \
 mosquitto mosquitto-clients libmosquitto-dev mosquitto-dev \
 libssl-dev openssl libsqlite3-dev sqlite3 libcjson-dev libmicrohttpd-dev \
-libcurl4-openssl-dev python3 ca-certificates procps iproute2"
+libcurl4-openssl-dev python3 ca-certificates procps iproute2 \
+libevdev-dev libgpiod-dev"
 
 missing=""
 for p in $PKGS; do

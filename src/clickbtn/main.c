@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clickbtn/agent.h"
 #include "clickbtn/battery.h"
 #include "clickbtn/config.h"
 #include "clickbtn/publish.h"
@@ -36,6 +37,11 @@ static void usage(FILE *f)
 {
 	fputs(
 	    "usage: clickbtn --config DIR [options] press single|double|long\n"
+	    "       clickbtn run --config DIR [options]      the button agent (see run --help)\n"
+	    "       clickbtn swarm --devices DIR --things N --rate R --duration D\n"
+	    "                      [--connect-per-press]     many virtual buttons\n"
+	    "       clickbtn setup --config DIR [--listen ADDR:PORT]   local setup page\n"
+	    "       clickbtn provision --config DIR --bundle PATH      install a bundle\n"
 	    "\n"
 	    "Sends one button press as an AWS IoT Button message over MQTT 5 with mutual\n"
 	    "TLS, and exits 0 only after the broker has acknowledged it (QoS 1 PUBACK).\n"
@@ -264,8 +270,61 @@ static int fail_config(const char *why)
 	return CK_CLICK_EXIT_CONFIG;
 }
 
+/* Options of any command that take a value, so that a value is never
+ * mistaken for a command word. */
+static bool takes_value(const char *opt)
+{
+	static const char *const with_value[] = {
+		"--config",   "--timeout",     "--battery-mv", "--input",    "--led",
+		"--gestures", "--debounce-ms", "--double-ms",  "--long-ms",  "--hold-ms",
+		"--devices",  "--things",      "--rate",       "--duration", "--listen",
+		"--bundle",   "--inflight",
+	};
+	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++) {
+		if (strcmp(opt, with_value[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Runs "run", "swarm", "setup" or "provision" when one is the command
+ * word; returns -1 for "press" and the rest, handled below. */
+static int dispatch(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "run", ck_click_cmd_run },
+		{ "swarm", ck_click_cmd_swarm },
+		{ "setup", ck_click_cmd_setup },
+		{ "provision", ck_click_cmd_provision },
+	};
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-') {
+			if (takes_value(argv[i]))
+				i++;
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
+			if (strcmp(argv[i], cmds[k].name) != 0)
+				continue;
+			/* Drop the command word; the command parses the rest. */
+			for (int j = i; j + 1 < argc; j++)
+				argv[j] = argv[j + 1];
+			argv[argc - 1] = NULL;
+			return cmds[k].fn(argc - 1, argv);
+		}
+		return -1;
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
+	int drc = dispatch(argc, argv);
+	if (drc >= 0)
+		return drc;
 	struct options o = { .timeout_s = DEFAULT_TIMEOUT_S, .battery_mv = -1 };
 	struct ck_click_config cfg;
 	struct press_ctx ctx = { .dirfd = -1 };

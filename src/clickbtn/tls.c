@@ -41,8 +41,17 @@ static void on_info(const SSL *ssl, int where, int ret)
 	struct ck_click_tls_report *r = report_of(ssl);
 	if (!r)
 		return;
-	if (where & SSL_CB_HANDSHAKE_DONE)
+	/* libmosquitto makes the SSL object and starts the handshake itself;
+	 * the start callback runs before the ClientHello is built, the one
+	 * moment a kept session can still be offered. */
+	if ((where & SSL_CB_HANDSHAKE_START) && r->resume && r->session && !r->handshake_done &&
+	    !SSL_is_server(ssl))
+		SSL_set_session((SSL *)ssl, r->session);
+	if (where & SSL_CB_HANDSHAKE_DONE) {
 		r->handshake_done = true;
+		r->resumed = SSL_session_reused((SSL *)ssl) == 1;
+		r->version = SSL_version(ssl);
+	}
 	if ((where & SSL_CB_READ_ALERT) && (ret >> 8) == SSL3_AL_FATAL && !r->alert_received) {
 		r->alert_received = true;
 		snprintf(r->alert, sizeof(r->alert), "%s", SSL_alert_desc_string_long(ret));
@@ -57,6 +66,44 @@ static int set_peer_name(SSL_CTX *ctx, const char *host)
 		return X509_VERIFY_PARAM_set1_ip_asc(param, host) == 1 ? 0 : -1;
 	X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 	return X509_VERIFY_PARAM_set1_host(param, host, 0) == 1 ? 0 : -1;
+}
+
+/* A new session ticket from the broker (TLS 1.3 sends them after the
+ * handshake): keep the latest. Returning 1 takes the reference. */
+static int on_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	struct ck_click_tls_report *r = report_of(ssl);
+	if (!r || !r->resume)
+		return 0;
+	if (r->session)
+		SSL_SESSION_free(r->session);
+	r->session = sess;
+	return 1;
+}
+
+void ck_click_tls_resume(SSL_CTX *ctx, struct ck_click_tls_report *report)
+{
+	report->resume = true;
+	SSL_CTX_set_session_cache_mode(ctx,
+	                               SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(ctx, on_new_session);
+}
+
+void ck_click_tls_forget(struct ck_click_tls_report *report)
+{
+	if (report->session)
+		SSL_SESSION_free(report->session);
+	report->session = NULL;
+}
+
+void ck_click_tls_reset(struct ck_click_tls_report *report)
+{
+	report->verify_error = 0;
+	report->alert_received = false;
+	report->alert[0] = '\0';
+	report->handshake_done = false;
+	report->resumed = false;
+	report->version = 0;
 }
 
 SSL_CTX *ck_click_tls_ctx(const char *ca, const char *cert, const char *key, const char *host,

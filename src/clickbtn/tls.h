@@ -20,6 +20,13 @@ struct ck_click_tls_report {
 	bool alert_received; /* the broker sent a fatal alert */
 	char alert[64];      /* its description, e.g. "unknown CA" */
 	bool handshake_done; /* the handshake completed */
+	bool resumed;        /* ... by resuming an earlier TLS session */
+	int version;         /* TLS1_3_VERSION etc., once done */
+	/* Session resumption (ck_click_tls_resume): the latest session ticket
+	 * the broker issued, offered on the next handshake. Owned here; free
+	 * with ck_click_tls_forget. */
+	bool resume;
+	struct ssl_session_st *session;
 };
 
 /*
@@ -30,5 +37,21 @@ struct ck_click_tls_report {
 struct ssl_ctx_st *ck_click_tls_ctx(const char *ca, const char *cert, const char *key,
                                     const char *host, struct ck_click_tls_report *report, char *why,
                                     size_t why_len);
+
+/*
+ * Turns on TLS session resumption for connections made with ctx: the
+ * tickets the broker sends are kept in report->session and offered on the
+ * next handshake (libmosquitto creates the SSL object itself, so the
+ * session is attached when its handshake starts). A refused ticket costs
+ * nothing but a full handshake. report->resumed tells what happened.
+ */
+void ck_click_tls_resume(struct ssl_ctx_st *ctx, struct ck_click_tls_report *report);
+
+/* Drops the kept session (safe to call when there is none). */
+void ck_click_tls_forget(struct ck_click_tls_report *report);
+
+/* Clears the per-handshake fields before a new connection attempt; keeps
+ * the session and the resume setting. */
+void ck_click_tls_reset(struct ck_click_tls_report *report);
 
 #endif
