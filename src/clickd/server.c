@@ -67,7 +67,8 @@ struct server {
 	int64_t restart_at, retry_at; /* 0 when not due */
 	struct ck_ingest_stats stats;
 	struct ck_ingest_config ingest_cfg;
-	int64_t acked, acked_at; /* last journal.ack written, and when (monotonic) */
+	int64_t acked, acked_at; /* last journal.ack written (-1: none yet), when (monotonic) */
+	bool ack_warned;
 };
 
 static int64_t now_ms(void)
@@ -376,13 +377,14 @@ static void acknowledge(struct server *sv)
 	}
 	int rc = ck_journal_ack_write(sv->opt->data_dir, cursor, full ? sv->path[5] : NULL);
 	if (rc != 0) {
-		if (sv->acked >= 0)
+		if (!sv->ack_warned)
 			ck_warn("ingest",
 			        "cannot write %s/journal.ack: %s; the journal is not pruned",
 			        sv->opt->data_dir, strerror(-rc));
-		sv->acked = -1; /* warn once, retry after the next batch */
+		sv->ack_warned = true; /* retried after the next batch */
 		return;
 	}
+	sv->ack_warned = false;
 	sv->acked = cursor;
 	sv->acked_at = now;
 }
@@ -527,7 +529,9 @@ static void teardown(struct server *sv)
 
 int ck_server_run(const struct ck_options *opt)
 {
-	struct server sv = { .opt = opt };
+	/* acked -1: the first drain writes journal.ack even for cursor 0, so a
+	 * file left by an earlier store never outlives it. */
+	struct server sv = { .opt = opt, .acked = -1 };
 	sv.ingest_cfg.dedup_window_ms = opt->dedup_window_ms;
 	char err[512] = "";
 	int status = 1;
