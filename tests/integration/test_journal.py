@@ -56,6 +56,8 @@ def pub(site, devdir, thing, payload, version="mqttv5"):
 class Ledger:
     """What the clients were told, publish by publish."""
 
+    serial = 0
+
     def __init__(self, site, devdir, thing):
         self.site, self.devdir, self.thing = site, devdir, thing
         self.acked, self.refused = [], []
@@ -63,7 +65,8 @@ class Ledger:
 
     def publish(self, pad=0, version="mqttv5"):
         self.n += 1
-        marker = "m-%s-%d-%s" % (self.thing, self.n, version)
+        Ledger.serial += 1  # markers unique across ledgers of a site
+        marker = "m-%s-%d-%s" % (self.thing, Ledger.serial, version)
         body = '{"serialNumber":"%s","clickType":"SINGLE","marker":"%s","pad":"%s"}' % (
             self.thing, marker, "x" * pad)
         ok, r = pub(self.site, self.devdir, self.thing, body, version)
