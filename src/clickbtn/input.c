@@ -138,7 +138,6 @@ int ck_input_open(struct ck_input *in, const char *spec, bool grab, char *why, s
 {
 	memset(in, 0, sizeof(*in));
 	in->fd = -1;
-	in->line_origin = -1;
 	int rc;
 	if (strcmp(spec, "terminal") == 0) {
 		in->kind = CK_INPUT_TERMINAL;
@@ -183,25 +182,26 @@ void ck_input_close(struct ck_input *in)
 	in->fd = -1;
 }
 
-/* "down [MS]" / "up [MS]"; anything else is ignored. */
+/* "down [+MS]" / "up [+MS]": now, or MS after the previous line's time;
+ * anything else is ignored. */
 static int parse_line(struct ck_input *in, int64_t now, struct ck_input_sample *s)
 {
-	char word[16];
-	long long ms = -1;
-	int n = sscanf(in->line, "%15s %lld", word, &ms);
+	char word[16], when[24] = "";
+	int n = sscanf(in->line, "%15s %23s", word, when);
 	if (n < 1)
 		return 0;
 	bool down = strcmp(word, "down") == 0;
 	if (!down && strcmp(word, "up") != 0)
 		return 0;
 	int64_t t = now;
-	if (n == 2 && ms >= 0) {
-		if (in->line_origin < 0) {
-			in->line_origin = now;
-			in->line_base = ms;
-		}
-		t = in->line_origin + (ms - in->line_base);
+	if (n == 2 && when[0] == '+') {
+		char *end = NULL;
+		long long ms = strtoll(when + 1, &end, 10);
+		if (*end != '\0' || ms < 0 || ms > 3600000)
+			return 0;
+		t = in->line_last + ms;
 	}
+	in->line_last = t;
 	*s = (struct ck_input_sample){ down, t };
 	return 1;
 }

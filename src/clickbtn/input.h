@@ -39,7 +39,7 @@ struct ck_input {
 	/* terminal */
 	bool tty, down, repeating, raw_mode;
 	int64_t last_key;
-	int64_t line_origin, line_base; /* "down MS" clock offset */
+	int64_t line_last; /* time of the previous line's sample */
 	char line[256];
 	size_t line_len;
 	void *saved_termios;
