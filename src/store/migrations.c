@@ -138,7 +138,7 @@ const char *const ck_store_migrations[] = {
 const int ck_store_n_migrations =
     (int)(sizeof(ck_store_migrations) / sizeof(ck_store_migrations[0]));
 
-const char ck_store_journal_schema[] = "CREATE TABLE IF NOT EXISTS j.journal("
+const char ck_store_journal_schema[] = "CREATE TABLE IF NOT EXISTS journal("
                                        "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
                                        "  received_ms INTEGER NOT NULL,"
                                        "  client_id TEXT NOT NULL,"

@@ -15,13 +15,16 @@
 struct ck_store {
 	sqlite3 *db;
 	int version;
-	bool journal_attached;
+	/* The broker's journal, on a connection of its own: a write transaction
+	 * on db must not lock journal.db, or the broker's appends would wait for
+	 * every ingest batch. Only read, after creating its table. */
+	sqlite3 *journal;
 };
 
 /* Schema migrations, oldest first (migrations.c); entry i moves version i to i + 1. */
 extern const char *const ck_store_migrations[];
 extern const int ck_store_n_migrations;
-/* The journal table as the broker plugin creates it, on schema "j". */
+/* The journal table as the broker plugin creates it. */
 extern const char ck_store_journal_schema[];
 
 /* Logs the connection's error for what and returns -EIO. */

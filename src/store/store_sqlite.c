@@ -3,9 +3,10 @@
  * WAL mode with synchronous=NORMAL: a committed transaction survives the
  * crash of any process. Schema changes are numbered migrations tracked in
  * PRAGMA user_version; a database newer than this program is refused rather
- * than guessed at. The journal written by the broker plugin is attached
- * read-mostly as schema "j" so that ingest reads it and commits its cursor
- * and effects through one connection.
+ * than guessed at. The journal written by the broker plugin is read through
+ * a second connection, so that a write transaction on the store never locks
+ * the journal the broker appends to; the cursor and the effects still commit
+ * together, in the store.
  */
 #include "store/store.h"
 
@@ -96,6 +97,7 @@ void ck_store_close(struct ck_store *s)
 	if (!s)
 		return;
 	sqlite3_close_v2(s->db);
+	sqlite3_close_v2(s->journal);
 	free(s);
 }
 
@@ -121,32 +123,38 @@ int ck_store_rollback(struct ck_store *s)
 
 int ck_store_attach_journal(struct ck_store *s, const char *path)
 {
-	sqlite3_stmt *st = NULL;
-	if (ck_sq_prepare(s, "ATTACH DATABASE ? AS j", &st) != 0)
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	char *msg = NULL;
+	if (sqlite3_open_v2(path, &s->journal, flags, NULL) != SQLITE_OK) {
+		ck_error("store", "cannot open the journal %s: %s", path,
+		         s->journal ? sqlite3_errmsg(s->journal) : "out of memory");
 		return -EIO;
-	sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
-	int rc = ck_sq_step_done(s, st, "attach journal");
-	sqlite3_finalize(st);
-	if (rc != 0)
-		return rc;
-	if (ck_sq_exec(s, "PRAGMA j.journal_mode=WAL") != 0 ||
-	    ck_sq_exec(s, ck_store_journal_schema) != 0)
+	}
+	sqlite3_busy_timeout(s->journal, 5000);
+	if (sqlite3_exec(s->journal, "PRAGMA journal_mode=WAL", NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(s->journal, ck_store_journal_schema, NULL, NULL, &msg) != SQLITE_OK) {
+		ck_error("store", "cannot use the journal %s: %s", path,
+		         msg ? msg : sqlite3_errmsg(s->journal));
+		sqlite3_free(msg);
 		return -EIO;
-	s->journal_attached = true;
+	}
 	return 0;
 }
 
 int ck_store_journal_read(struct ck_store *s, int64_t after, int limit,
                           int (*fn)(const struct ck_journal_row *row, void *ctx), void *ctx)
 {
-	if (!s->journal_attached)
+	if (!s->journal)
 		return -EINVAL;
 	sqlite3_stmt *st = NULL;
-	if (ck_sq_prepare(s,
-	                  "SELECT seq, received_ms, client_id, thing, topic, qos, retain, payload,"
-	                  " payload_size FROM j.journal WHERE seq > ? ORDER BY seq LIMIT ?",
-	                  &st) != 0)
+	if (sqlite3_prepare_v2(s->journal,
+	                       "SELECT seq, received_ms, client_id, thing, topic, qos, retain,"
+	                       " payload, payload_size FROM journal WHERE seq > ? ORDER BY seq"
+	                       " LIMIT ?",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		ck_error("store", "read journal: %s", sqlite3_errmsg(s->journal));
 		return -EIO;
+	}
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int(st, 2, limit);
 	int n = 0, rc;
@@ -175,8 +183,10 @@ int ck_store_journal_read(struct ck_store *s, int64_t after, int limit,
 		}
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ck_sq_fail(s, "read journal");
+	if (rc != SQLITE_DONE) {
+		ck_error("store", "read journal: %s", sqlite3_errmsg(s->journal));
+		return -EIO;
+	}
 	return n;
 }
 
