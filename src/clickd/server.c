@@ -41,13 +41,15 @@
 #include "registry/snapshot.h"
 #include "store/store.h"
 
-#define JOURNAL_FILE  "journal.db"
-#define STORE_FILE    "clickd.db"
-#define SNAPSHOT_FILE "registry.snapshot"
-#define RETRY_MS      1000
-#define PROBE_MS      50
-#define ACK_MS        100  /* journal.ack at most this often */
-#define ACK_FULL_MS   1000 /* ... and with --journal-sync full */
+#define JOURNAL_FILE   "journal.db"
+#define STORE_FILE     "clickd.db"
+#define SNAPSHOT_FILE  "registry.snapshot"
+#define RETRY_MS       1000
+#define PROBE_MS       50
+#define SETTLE_MS      20
+#define SETTLE_LATE_MS 250
+#define ACK_MS         100  /* journal.ack at most this often */
+#define ACK_FULL_MS    1000 /* ... and with --journal-sync full */
 
 struct server {
 	const struct ck_options *opt;
@@ -65,6 +67,7 @@ struct server {
 	_Atomic int broker_state;
 	int epfd, sigfd, inofd, timerfd, rulesfd;
 	int64_t restart_at, retry_at; /* 0 when not due */
+	int64_t settle_at[2];         /* re-checks after journal activity; 0 when not due */
 	struct ck_ingest_stats stats;
 	struct ck_ingest_config ingest_cfg;
 	int64_t acked, acked_at; /* last journal.ack written (-1: none yet), when (monotonic) */
@@ -340,10 +343,10 @@ static int setup_loop(struct server *sv, char *err, size_t err_len)
 static void arm_timer(struct server *sv)
 {
 	int64_t now = mono_ms(), due = 0;
-	int64_t cand[3] = { sv->restart_at, sv->retry_at,
-		            ck_broker_state(sv->broker) == CK_BROKER_STARTING ? now + PROBE_MS
-		                                                              : 0 };
-	for (int i = 0; i < 3; i++)
+	int64_t cand[5] = { sv->restart_at, sv->retry_at,
+		            ck_broker_state(sv->broker) == CK_BROKER_STARTING ? now + PROBE_MS : 0,
+		            sv->settle_at[0], sv->settle_at[1] };
+	for (int i = 0; i < 5; i++)
 		if (cand[i] && (!due || cand[i] < due))
 			due = cand[i];
 	struct itimerspec its = { 0 };
@@ -391,6 +394,7 @@ static void acknowledge(struct server *sv)
 
 static void drain_journal(struct server *sv)
 {
+	int64_t enqueued = sv->stats.enqueued;
 	for (;;) {
 		int n = ck_ingest_batch(sv->store, sv->rules, &sv->ingest_cfg, CK_INGEST_BATCH,
 		                        now_ms(), &sv->stats);
@@ -400,10 +404,26 @@ static void drain_journal(struct server *sv)
 		}
 		if (n == 0) {
 			acknowledge(sv);
-			return;
+			break;
 		}
 		ck_debug("ingest", "processed %d journal rows", n);
 	}
+	if (sv->stats.enqueued != enqueued)
+		ck_courier_wake(sv->courier);
+}
+
+/*
+ * The plugin's commit writes journal.db-wal (an inotify event) and only then
+ * updates the WAL index in shared memory (no event), so a drain woken by the
+ * write can miss the commit that caused it. After journal activity clickd
+ * therefore looks again SETTLE_MS and SETTLE_LATE_MS later; an idle journal
+ * causes no wake-ups at all.
+ */
+static void schedule_settle(struct server *sv)
+{
+	int64_t now = mono_ms();
+	sv->settle_at[0] = now + SETTLE_MS;
+	sv->settle_at[1] = now + SETTLE_LATE_MS;
 }
 
 static void reload_rules(struct server *sv)
@@ -442,10 +462,19 @@ static void on_timer(struct server *sv)
 		if (ck_broker_start(sv->broker, now) != 0)
 			sv->restart_at = now + RETRY_MS;
 	}
+	bool drain = false;
 	if (sv->retry_at && now >= sv->retry_at) {
 		sv->retry_at = 0;
-		drain_journal(sv);
+		drain = true;
 	}
+	for (int i = 0; i < 2; i++) {
+		if (sv->settle_at[i] && now >= sv->settle_at[i]) {
+			sv->settle_at[i] = 0;
+			drain = true;
+		}
+	}
+	if (drain)
+		drain_journal(sv);
 	ck_broker_probe(sv->broker);
 	publish_broker_state(sv);
 }
@@ -504,8 +533,10 @@ static int loop(struct server *sv)
 				journal = true;
 			}
 		}
-		if (journal)
+		if (journal) {
 			drain_journal(sv);
+			schedule_settle(sv);
+		}
 	}
 }
 
