@@ -255,8 +255,8 @@ static struct button *idle_button(struct swarm *sw, int *cursor)
 	return NULL;
 }
 
-static void report(const struct swarm *sw, double secs, double connect_secs, double rate,
-                   int64_t handshakes, int64_t resumed, int64_t errors)
+static void report(const struct swarm *sw, double secs, double window, double connect_secs,
+                   double rate, int64_t handshakes, int64_t resumed, int64_t errors)
 {
 	int64_t *v = sw->lat;
 	qsort(v, (size_t)sw->nlat, sizeof(*v), cmp64);
@@ -456,7 +456,7 @@ int ck_click_cmd_swarm(int argc, char **argv)
 		resumed += (int64_t)sw.b[i].link.resumed;
 		errors += (int64_t)sw.b[i].link.conn_errors;
 	}
-	report(&sw, secs, connect_secs, rate, handshakes, resumed, errors);
+	report(&sw, secs, duration, connect_secs, rate, handshakes, resumed, errors);
 	rc = sw.delivered > 0 && sw.lost == 0 && sw.refused == 0 ? CK_CLICK_EXIT_OK
 	                                                         : CK_CLICK_EXIT_PUBLISH;
 out:
