@@ -260,8 +260,10 @@ static void report(const struct swarm *sw, double secs, double window, double co
 {
 	int64_t *v = sw->lat;
 	qsort(v, (size_t)sw->nlat, sizeof(*v), cmp64);
-	printf("swarm: %d things, %s, target %.1f presses/s for %.1f s\n", sw->n,
-	       sw->per_press ? "a new connection per press" : "persistent connections", rate, secs);
+	printf("swarm: %d things, %s, target %.1f presses/s for %.1f s (ran %.1f s with the "
+	       "last PUBACKs)\n",
+	       sw->n, sw->per_press ? "a new connection per press" : "persistent connections", rate,
+	       window, secs);
 	printf("presses: %lld sent, %lld acknowledged, %lld refused, %lld lost, %lld skipped "
 	       "(no idle button)\n",
 	       (long long)sw->presses, (long long)sw->delivered, (long long)sw->refused,
