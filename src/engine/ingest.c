@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -84,20 +85,21 @@ static int record_failure(struct batch *b, const struct ck_rule *rule, const cJS
 static int run_rule(const struct ck_rule *rule, void *ctx)
 {
 	struct batch *b = ctx;
-	cJSON *out = NULL;
-	int fired = ck_sql_eval(rule->sql, &b->msg, &out);
-	if (fired <= 0) {
-		cJSON_Delete(out);
-		return fired;
+	uint8_t *payload = NULL;
+	size_t payload_len = 0;
+	int fired = ck_sql_eval_payload(rule->sql, &b->msg, &payload, &payload_len);
+	if (fired == -E2BIG) {
+		/* Not a store failure: the rule's output is over the cap. */
+		ck_warn("ingest", "rule %s, event %lld: output over %u bytes; actions skipped",
+		        rule->name, (long long)b->row->seq, CK_SQL_OUT_MAX);
+		return 0;
 	}
-	char *payload = cJSON_PrintUnformatted(out);
-	cJSON_Delete(out);
-	if (!payload)
-		return -ENOMEM;
+	if (fired <= 0)
+		return fired;
 	b->stats->rule_matches++;
 	b->action.rule = rule->name;
-	b->action.output = (const uint8_t *)payload;
-	b->action.output_len = strlen(payload);
+	b->action.output = payload;
+	b->action.output_len = payload_len;
 	b->action.msg = &b->msg;
 	const cJSON *action;
 	int index = 0, rc = 0, failed = 0;
@@ -128,7 +130,7 @@ static int run_rule(const struct ck_rule *rule, void *ctx)
 		};
 		rc = ck_outbox_settle(b->s, &origin, rule->error_action, b->now_ms);
 	}
-	cJSON_free(payload);
+	free(payload);
 	return rc;
 }
 

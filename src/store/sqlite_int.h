@@ -12,8 +12,20 @@
 
 #include "store/store.h"
 
+#define CK_SQ_CACHE 64
+
+/* A prepared statement kept for reuse, keyed by its SQL text's address
+ * (the store's SQL is string literals, so the address is stable). */
+struct ck_sq_cached {
+	const char *sql;
+	sqlite3_stmt *st;
+	bool in_use;
+};
+
 struct ck_store {
 	sqlite3 *db;
+	struct ck_sq_cached cache[CK_SQ_CACHE];
+	int n_cache;
 	int version;
 	/* The broker's journal, on a connection of its own: a write transaction
 	 * on db must not lock journal.db, or the broker's appends would wait for
@@ -31,8 +43,18 @@ extern const char ck_store_journal_schema[];
 int ck_sq_fail(struct ck_store *s, const char *what);
 /* Runs SQL without results; 0 or -EIO (logged). */
 int ck_sq_exec(struct ck_store *s, const char *sql);
-/* Prepares sql into *st; 0 or -EIO (logged). */
+/*
+ * Prepares sql into *st, reusing a cached statement for the same literal
+ * when it is not in use; 0 or -EIO (logged). Every statement obtained here
+ * must be given back with ck_sq_finish(), on every path.
+ */
 int ck_sq_prepare(struct ck_store *s, const char *sql, sqlite3_stmt **st);
+
+/* Gives a statement back: resets a cached one, finalizes any other. */
+void ck_sq_finish(struct ck_store *s, sqlite3_stmt *st);
+
+/* Finalizes every cached statement (before closing the connection). */
+void ck_sq_cache_clear(struct ck_store *s);
 /* Binds a text that may be NULL. */
 void ck_sq_bind_text(sqlite3_stmt *st, int i, const char *v);
 /* Steps a statement without results: 0, -EEXIST on a unique key, -EINVAL on

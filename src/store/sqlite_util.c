@@ -31,9 +31,49 @@ int ck_sq_exec(struct ck_store *s, const char *sql)
 
 int ck_sq_prepare(struct ck_store *s, const char *sql, sqlite3_stmt **st)
 {
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+	struct ck_sq_cached *slot = NULL;
+	for (int i = 0; i < s->n_cache; i++) {
+		if (s->cache[i].sql == sql) {
+			if (!s->cache[i].in_use) {
+				s->cache[i].in_use = true;
+				*st = s->cache[i].st;
+				return 0;
+			}
+			break; /* nested use of the same statement: prepare a fresh one */
+		}
+	}
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
 		return ck_sq_fail(s, "prepare");
+	for (int i = 0; i < s->n_cache && !slot; i++)
+		if (s->cache[i].sql == sql)
+			return 0; /* the cached one is busy; this one is finalized after use */
+	if (s->n_cache < CK_SQ_CACHE) {
+		slot = &s->cache[s->n_cache++];
+		slot->sql = sql;
+		slot->st = *st;
+		slot->in_use = true;
+	}
 	return 0;
+}
+
+void ck_sq_finish(struct ck_store *s, sqlite3_stmt *st)
+{
+	for (int i = 0; i < s->n_cache; i++) {
+		if (s->cache[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			s->cache[i].in_use = false;
+			return;
+		}
+	}
+	ck_sq_finish(s, st);
+}
+
+void ck_sq_cache_clear(struct ck_store *s)
+{
+	for (int i = 0; i < s->n_cache; i++)
+		sqlite3_finalize(s->cache[i].st);
+	s->n_cache = 0;
 }
 
 /* Binds a possibly-NULL text. */
@@ -106,7 +146,7 @@ int ck_sq_run_list(struct ck_store *s, sqlite3_stmt *st, int n_params,
 		}
 		cJSON *row = row_fn(st);
 		if (!row) {
-			sqlite3_finalize(st);
+			ck_sq_finish(s, st);
 			return -ENOMEM;
 		}
 		cJSON_AddItemToArray(items, row);
@@ -114,7 +154,7 @@ int ck_sq_run_list(struct ck_store *s, sqlite3_stmt *st, int n_params,
 		n++;
 	}
 	bool more = rc == SQLITE_ROW;
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return ck_sq_fail(s, "list");
 	if (!more)

@@ -31,7 +31,7 @@ int ck_store_event_put(struct ck_store *s, const struct ck_event_row *e)
 	ck_sq_bind_text(st, 7, e->click_type);
 	sqlite3_bind_int64(st, 8, e->payload_size);
 	int rc = ck_sq_step_done(s, st, "insert event");
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	return rc;
 }
 
@@ -85,7 +85,7 @@ int ck_store_workorder_put(struct ck_store *s, const struct ck_workorder *w, int
 	sqlite3_bind_int64(st, 7, w->pressed_ms);
 	sqlite3_bind_int64(st, 8, w->created_ms);
 	int rc = ck_sq_step_done(s, st, "insert work order");
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	if (rc == 0 && id)
 		*id = sqlite3_last_insert_rowid(s->db);
 	return rc;

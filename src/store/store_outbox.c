@@ -59,7 +59,7 @@ int ck_store_outbox_put(struct ck_store *s, const struct ck_outbox_entry *e, int
 	                                  : "pending",
 	                  -1, SQLITE_STATIC);
 	int rc = ck_sq_step_done(s, st, "insert outbox entry");
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	if (rc == 0 && id)
 		*id = sqlite3_last_insert_rowid(s->db);
 	return rc;
@@ -114,11 +114,11 @@ int ck_store_outbox_due(struct ck_store *s, int64_t now_ms, int limit,
 		entry_from_row(st, &e);
 		int stop = fn(&e, ctx);
 		if (stop != 0) {
-			sqlite3_finalize(st);
+			ck_sq_finish(s, st);
 			return stop;
 		}
 	}
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	return rc == SQLITE_DONE ? 0 : ck_sq_fail(s, "read outbox");
 }
 
@@ -132,7 +132,7 @@ int ck_store_outbox_next_due(struct ck_store *s, int64_t *when_ms)
 	bool none = rc != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL;
 	if (!none)
 		*when_ms = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	if (rc != SQLITE_ROW)
 		return ck_sq_fail(s, "read outbox");
 	return none ? -ENOENT : 0;
@@ -154,7 +154,7 @@ static int update(struct ck_store *s, const char *sql, int64_t id, int64_t a, in
 	if (n >= 4)
 		ck_sq_bind_text(st, 4, text);
 	int rc = ck_sq_step_done(s, st, "update outbox");
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	if (rc == 0 && sqlite3_changes(s->db) == 0)
 		return -ENOENT;
 	return rc;
@@ -219,7 +219,7 @@ int ck_store_outbox_siblings(struct ck_store *s, int64_t event_seq, const char *
 			cJSON_AddItemToArray(failures, f);
 		}
 	}
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	return rc == SQLITE_DONE ? 0 : ck_sq_fail(s, "read outbox");
 }
 
@@ -257,7 +257,7 @@ int ck_store_outbox_get_json(struct ck_store *s, int64_t id, cJSON **out)
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*out = entry_json(st);
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	if (rc == SQLITE_DONE)
 		return -ENOENT;
 	if (rc != SQLITE_ROW)
@@ -293,7 +293,7 @@ int ck_store_dedup(struct ck_store *s, const char *thing, const char *key, int64
 	bool seen = rc == SQLITE_ROW;
 	int64_t seen_ms = seen ? sqlite3_column_int64(st, 0) : 0;
 	int64_t seen_seq = seen ? sqlite3_column_int64(st, 1) : 0;
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return ck_sq_fail(s, "read dedup");
 	if (seen && (window_ms <= 0 || when_ms - seen_ms <= window_ms)) {
@@ -311,7 +311,7 @@ int ck_store_dedup(struct ck_store *s, const char *thing, const char *key, int64
 	sqlite3_bind_int64(st, 3, when_ms);
 	sqlite3_bind_int64(st, 4, seq);
 	rc = ck_sq_step_done(s, st, "write dedup");
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	return rc;
 }
 
@@ -322,6 +322,6 @@ int ck_store_dedup_prune(struct ck_store *s, int64_t before_ms)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, before_ms);
 	int rc = ck_sq_step_done(s, st, "prune dedup");
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	return rc;
 }

@@ -44,7 +44,7 @@ static int select_int(struct ck_store *s, const char *sql, const char *a, const 
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	return rc == SQLITE_DONE ? -ENOENT : ck_sq_fail(s, "read policy");
@@ -65,7 +65,7 @@ static int insert_version(struct ck_store *s, const char *name, int version, con
 	sqlite3_bind_text(st, 3, doc, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now_ms);
 	int rc = ck_sq_step_done(s, st, "insert policy version");
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	return rc;
 }
 
@@ -90,7 +90,7 @@ static int create_tx(struct ck_store *s, void *arg)
 	sqlite3_bind_text(st, 1, a->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, a->now_ms);
 	int rc = ck_sq_step_done(s, st, "insert policy");
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	if (rc == 0)
 		rc = insert_version(s, a->name, 1, a->doc, a->now_ms);
 	return rc;
@@ -133,7 +133,7 @@ static int version_create_tx(struct ck_store *s, void *arg)
 	sqlite3_bind_int(st, 2, a->set_default ? 1 : 0);
 	sqlite3_bind_text(st, 3, a->name, -1, SQLITE_STATIC);
 	rc = ck_sq_step_done(s, st, "update policy");
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	a->version = (int)next;
 	return rc;
 }
@@ -166,7 +166,7 @@ static int change_one(struct ck_store *s, const char *sql, const char *a, const 
 	else
 		sqlite3_bind_int(st, 2, n);
 	int rc = ck_sq_step_done(s, st, what);
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	if (rc == 0 && sqlite3_changes(s->db) == 0)
 		rc = -ENOENT;
 	return rc;
@@ -251,7 +251,7 @@ int ck_store_policy_attach(struct ck_store *s, const char *name, const char *fin
 	sqlite3_bind_text(st, 2, fingerprint, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now_ms);
 	rc = ck_sq_step_done(s, st, "attach policy");
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	return rc;
 }
 
@@ -287,7 +287,7 @@ int ck_store_policy_get_json(struct ck_store *s, const char *name, cJSON **out)
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		ck_sq_finish(s, st);
 		return rc == SQLITE_DONE ? -ENOENT : ck_sq_fail(s, "read policy");
 	}
 	o = cJSON_CreateObject();
@@ -296,7 +296,7 @@ int ck_store_policy_get_json(struct ck_store *s, const char *name, cJSON **out)
 	ck_sq_add_column(o, "createdAt", st, 2);
 	add_document(o, st, 3);
 	int def = sqlite3_column_int(st, 1);
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 
 	cJSON *versions = cJSON_AddArrayToObject(o, "versions");
 	if (ck_sq_prepare(s,
@@ -312,7 +312,7 @@ int ck_store_policy_get_json(struct ck_store *s, const char *name, cJSON **out)
 		ck_sq_add_column(v, "createdAt", st, 1);
 		cJSON_AddItemToArray(versions, v);
 	}
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	if (rc != SQLITE_DONE)
 		goto fail;
 
@@ -326,7 +326,7 @@ int ck_store_policy_get_json(struct ck_store *s, const char *name, cJSON **out)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		cJSON_AddItemToArray(certs,
 		                     cJSON_CreateString((const char *)sqlite3_column_text(st, 0)));
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	if (rc != SQLITE_DONE)
 		goto fail;
 	*out = o;
@@ -351,7 +351,7 @@ int ck_store_policy_version_get_json(struct ck_store *s, const char *name, int v
 	sqlite3_bind_int(st, 2, version);
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		ck_sq_finish(s, st);
 		return rc == SQLITE_DONE ? -ENOENT : ck_sq_fail(s, "read policy version");
 	}
 	cJSON *o = cJSON_CreateObject();
@@ -360,7 +360,7 @@ int ck_store_policy_version_get_json(struct ck_store *s, const char *name, int v
 	cJSON_AddBoolToObject(o, "isDefault", sqlite3_column_int(st, 2) != 0);
 	add_document(o, st, 3);
 	ck_sq_add_column(o, "createdAt", st, 4);
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	*out = o;
 	return 0;
 }
@@ -414,7 +414,7 @@ int ck_store_cert_policies_json(struct ck_store *s, const char *fingerprint, cJS
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		cJSON_AddItemToArray(arr,
 		                     cJSON_CreateString((const char *)sqlite3_column_text(st, 0)));
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	if (rc != SQLITE_DONE) {
 		cJSON_Delete(arr);
 		return ck_sq_fail(s, "list certificate policies");
@@ -435,11 +435,11 @@ static int each_row(struct ck_store *s, const char *sql, int (*fn)(sqlite3_stmt 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int stop = fn(st, fn_ctx);
 		if (stop) {
-			sqlite3_finalize(st);
+			ck_sq_finish(s, st);
 			return stop;
 		}
 	}
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	return rc == SQLITE_DONE ? 0 : ck_sq_fail(s, "read registry");
 }
 

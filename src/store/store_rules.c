@@ -35,7 +35,7 @@ int ck_store_rule_put(struct ck_store *s, const struct ck_rule_row *r)
 		return -EIO;
 	bind_rule(st, r);
 	int rc = ck_sq_step_done(s, st, "insert rule");
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	return rc;
 }
 
@@ -43,7 +43,7 @@ int ck_store_rule_put(struct ck_store *s, const struct ck_rule_row *r)
 static int change_one(struct ck_store *s, sqlite3_stmt *st, const char *what)
 {
 	int rc = ck_sq_step_done(s, st, what);
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	if (rc == 0 && sqlite3_changes(s->db) == 0)
 		return -ENOENT;
 	return rc;
@@ -111,11 +111,11 @@ int ck_store_rule_each(struct ck_store *s, int (*fn)(const struct ck_rule_row *r
 		rule_from_row(st, 0, &r);
 		int stop = fn(&r, ctx);
 		if (stop != 0) {
-			sqlite3_finalize(st);
+			ck_sq_finish(s, st);
 			return stop;
 		}
 	}
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	return rc == SQLITE_DONE ? 0 : ck_sq_fail(s, "list rules");
 }
 
@@ -176,7 +176,7 @@ int ck_store_rule_get_json(struct ck_store *s, const char *name, cJSON **out)
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*out = rule_row(st);
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	if (rc == SQLITE_DONE)
 		return -ENOENT;
 	if (rc != SQLITE_ROW)

@@ -29,7 +29,7 @@ static int migrate(struct ck_store *s, char *err, size_t err_len)
 		return -EIO;
 	}
 	int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 
 	if (version > ck_store_n_migrations) {
 		snprintf(err, err_len,
@@ -96,6 +96,7 @@ void ck_store_close(struct ck_store *s)
 {
 	if (!s)
 		return;
+	ck_sq_cache_clear(s);
 	sqlite3_close_v2(s->db);
 	sqlite3_close_v2(s->journal);
 	free(s);
@@ -200,7 +201,7 @@ int ck_store_cursor_get(struct ck_store *s, const char *name, int64_t *out)
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ck_sq_fail(s, "read cursor");
 }
 
@@ -215,6 +216,6 @@ int ck_store_cursor_set(struct ck_store *s, const char *name, int64_t value)
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, value);
 	int rc = ck_sq_step_done(s, st, "write cursor");
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	return rc;
 }

@@ -29,7 +29,7 @@ int ck_store_thing_put(struct ck_store *s, const struct ck_thing *t)
 	sqlite3_bind_int(st, 4, t->enabled ? 1 : 0);
 	sqlite3_bind_int64(st, 5, t->created_ms);
 	int rc = ck_sq_step_done(s, st, "insert thing");
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	cJSON_free(attrs);
 	return rc;
 }
@@ -47,7 +47,7 @@ int ck_store_thing_get(struct ck_store *s, const char *name, struct ck_thing *ou
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		ck_sq_finish(s, st);
 		return rc == SQLITE_DONE ? -ENOENT : ck_sq_fail(s, "read thing");
 	}
 	ck_sq_copy_name(out->name, sqlite3_column_text(st, 0));
@@ -59,7 +59,7 @@ int ck_store_thing_get(struct ck_store *s, const char *name, struct ck_thing *ou
 	out->created_ms = sqlite3_column_int64(st, 4);
 	out->last_seen_ms = sqlite3_column_int64(st, 5);
 	out->battery_mv = sqlite3_column_int(st, 6);
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	return out->attributes ? 0 : -ENOMEM;
 }
 
@@ -82,7 +82,7 @@ int ck_store_thing_seen(struct ck_store *s, const char *name, int64_t when_ms, i
 	sqlite3_bind_int(st, 2, battery_mv);
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
 	int rc = ck_sq_step_done(s, st, "update thing");
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	return rc;
 }
 
@@ -129,7 +129,7 @@ int ck_store_cert_put(struct ck_store *s, const char *fingerprint, const char *t
 	sqlite3_bind_text(st, 4, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, created_ms);
 	int rc = ck_sq_step_done(s, st, "insert certificate");
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	return rc;
 }
 
@@ -152,10 +152,10 @@ int ck_store_cert_each(struct ck_store *s,
 		              (const char *)sqlite3_column_text(st, 1),
 		              (const char *)sqlite3_column_text(st, 2), ctx);
 		if (stop != 0) {
-			sqlite3_finalize(st);
+			ck_sq_finish(s, st);
 			return stop;
 		}
 	}
-	sqlite3_finalize(st);
+	ck_sq_finish(s, st);
 	return rc == SQLITE_DONE ? 0 : ck_sq_fail(s, "list certificates");
 }
