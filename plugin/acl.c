@@ -125,8 +125,12 @@ int ck_plugin_on_acl_check(int event, void *event_data, void *userdata)
 	char why[CK_POLICY_NAME_MAX + 64];
 	struct ck_policy_decision d = { .effect = CK_POLICY_DENY, .statement = -1 };
 	const struct ck_plugin_cert *rec = NULL;
-
 	(void)event;
+	/* Basic Ingest topics ($aws/rules/<rule>/...) feed a rule and reach no
+	 * subscriber, not even clickd's own account, as in AWS IoT. */
+	if ((ev->access == MOSQ_ACL_READ || ev->access == MOSQ_ACL_SUBSCRIBE) && ev->topic &&
+	    strncmp(ev->topic, "$aws/rules/", 11) == 0)
+		return MOSQ_ERR_ACL_DENIED;
 	if (ck_plugin_is_account(ev->client))
 		return MOSQ_ERR_SUCCESS;
 	const char *id = mosquitto_client_id(ev->client);
