@@ -78,6 +78,19 @@ class Agent:
         self.log.close()
 
 
+def send_feedback(site, thing, message):
+    """Publishes on the thing's feedback topic with clickd's own broker account
+    (the local listener, the second in the generated mosquitto.conf)."""
+    with open(os.path.join(site.data, "mosquitto.conf")) as f:
+        ports = [line.split()[1] for line in f if line.startswith("listener ")]
+    with open(os.path.join(site.data, "broker.secret")) as f:
+        secret = f.read().strip()
+    return subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", ports[-1], "-V", "mqttv5",
+                           "-u", "clickd", "-P", secret, "-q", "1",
+                           "-t", "iotbutton/%s/feedback" % thing, "-m", message],
+                          capture_output=True, text=True, timeout=30)
+
+
 def queued(devdir):
     return sorted(glob.glob(os.path.join(devdir, "queue", "*.json")))
 
@@ -93,6 +106,10 @@ def test_agent_sends_an_immediate_single_through_the_queue():
         wait_for("the work order", lambda: site.workorders(), timeout=10)
         agent.click(held_ms=1600)  # LONG: no work order for the pickup rule
         wait_for("the LONG event", lambda: len(site.events(thing="dock-1")) == 2, timeout=10)
+        # clickd's messages on the feedback topic reach the button.
+        r = send_feedback(site, "dock-1", '{"led":"blink","text":"on the way"}')
+        check(r.returncode == 0, "feedback publish: " + r.stderr)
+        wait_for("the feedback at the button", lambda: "feedback: {\"led\":\"blink\"" in agent.text())
         check(agent.finish() == 0, "agent exit:\n" + agent.text())
         got = [p for _, p in journal(site, "dock-1")]
         check([p["clickType"] for p in got] == ["SINGLE", "LONG"], got)
