@@ -21,14 +21,13 @@
 #define ECHO_MAX 32 /* bytes of a bad value quoted back in a reason */
 
 static const char *const click_names[] = {
-	[CK_CLICK_SINGLE] = "SINGLE",
-	[CK_CLICK_DOUBLE] = "DOUBLE",
-	[CK_CLICK_LONG] = "LONG",
+	[CK_CLICK_SINGLE] = "SINGLE", [CK_CLICK_DOUBLE] = "DOUBLE", [CK_CLICK_LONG] = "LONG",
+	[CK_CLICK_TRIPLE] = "TRIPLE", [CK_CLICK_HOLD] = "HOLD",     [CK_CLICK_RELEASE] = "RELEASE",
 };
 
 const char *ck_click_name(enum ck_click c)
 {
-	if (c <= CK_CLICK_NONE || c > CK_CLICK_LONG)
+	if (c <= CK_CLICK_NONE || c > CK_CLICK_LAST)
 		return NULL;
 	return click_names[c];
 }
@@ -37,7 +36,7 @@ enum ck_click ck_click_parse(const char *name)
 {
 	if (!name)
 		return CK_CLICK_NONE;
-	for (int c = CK_CLICK_SINGLE; c <= CK_CLICK_LONG; c++) {
+	for (int c = CK_CLICK_SINGLE; c <= CK_CLICK_LAST; c++) {
 		if (strcmp(name, click_names[c]) == 0)
 			return (enum ck_click)c;
 	}

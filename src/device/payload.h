@@ -21,7 +21,18 @@
 /* A buffer of this size always holds ck_payload_encode()'s output. */
 #define CK_PAYLOAD_ENCODED_MAX 512
 
-enum ck_click { CK_CLICK_NONE = 0, CK_CLICK_SINGLE, CK_CLICK_DOUBLE, CK_CLICK_LONG };
+/* SINGLE, DOUBLE and LONG are what AWS IoT buttons send; TRIPLE, HOLD and
+ * RELEASE are the optional gestures clickbtn can be configured to send. */
+enum ck_click {
+	CK_CLICK_NONE = 0,
+	CK_CLICK_SINGLE,
+	CK_CLICK_DOUBLE,
+	CK_CLICK_LONG,
+	CK_CLICK_TRIPLE,
+	CK_CLICK_HOLD,
+	CK_CLICK_RELEASE,
+	CK_CLICK_LAST = CK_CLICK_RELEASE,
+};
 
 struct ck_press {
 	enum ck_click click;
@@ -31,7 +42,7 @@ struct ck_press {
 	int64_t pressed_ms;             /* -1 when absent */
 };
 
-/* "SINGLE", "DOUBLE", "LONG"; NULL for CK_CLICK_NONE. */
+/* "SINGLE", "DOUBLE", "LONG", "TRIPLE", "HOLD", "RELEASE"; NULL for CK_CLICK_NONE. */
 const char *ck_click_name(enum ck_click c);
 
 /* Parses a click type name, case-sensitive as AWS sends it. Returns
