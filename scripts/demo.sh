@@ -11,8 +11,14 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 
 ./scripts/install-deps.sh
-cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+echo "demo: building clickd (release preset; the first build takes a minute or two)"
+mkdir -p build
+if ! { cmake --preset release && cmake --build --preset release -j "$(nproc 2>/dev/null || echo 2)"; } \
+	>build/demo-build.log 2>&1; then
+	tail -n 30 build/demo-build.log >&2
+	echo "demo: the build failed; the whole log is in build/demo-build.log" >&2
+	exit 1
+fi
 bin="$top/build/release"
 
 data=${CLICKD_DATA_DIR:-$top/demo-data}
