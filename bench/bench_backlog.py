@@ -77,7 +77,8 @@ def main():
         print("journal holds %d presses (%.0f s to write them)" %
               (backlog, time.monotonic() - t_fill), flush=True)
 
-        # New presses keep flowing while clickd restarts and drains.        swarm = subprocess.Popen(
+        # New presses keep flowing while clickd restarts and drains.
+        swarm = subprocess.Popen(
             [os.path.join(BIN, "clickbtn"), "swarm", "--devices", site.tmp, "--things", "10",
              "--rate", str(a.rate), "--duration", "600"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
