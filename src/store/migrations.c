@@ -133,6 +133,51 @@ const char *const ck_store_migrations[] = {
 	"DROP TABLE event;"
 	"ALTER TABLE event_new RENAME TO event;"
 	"CREATE INDEX event_thing ON event(thing, seq);",
+	/* 5: queues (the SQS counterpart; docs/internals/queues.md) and tables
+	 * of JSON documents (the DynamoDB counterpart; docs/internals/tables.md).
+	 * Key columns have no type, so a number key stays a number and a text
+	 * key stays text, and each sorts as what it is. */
+	"CREATE TABLE queue("
+	"  name TEXT PRIMARY KEY,"
+	"  visibility_timeout_s INTEGER NOT NULL,"
+	"  retention_s INTEGER NOT NULL,"
+	"  delay_s INTEGER NOT NULL,"
+	"  receive_wait_s INTEGER NOT NULL,"
+	"  dead_letter_queue TEXT,"
+	"  max_receive_count INTEGER,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE INDEX queue_dead_letter ON queue(dead_letter_queue);"
+	"CREATE TABLE queue_message("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  queue TEXT NOT NULL REFERENCES queue(name) ON DELETE CASCADE,"
+	"  body BLOB NOT NULL,"
+	"  sent_ms INTEGER NOT NULL,"    /* the first enqueue: retention counts from here */
+	"  visible_ms INTEGER NOT NULL," /* receivable from then on */
+	"  receive_count INTEGER NOT NULL DEFAULT 0,"
+	"  first_receive_ms INTEGER,"
+	"  received_ms INTEGER," /* the latest receive, for the 12 h visibility cap */
+	"  receipt TEXT,"        /* the newest receipt handle */
+	"  dead_letter_source TEXT);"
+	"CREATE INDEX queue_message_visible ON queue_message(queue, visible_ms, id);"
+	"CREATE UNIQUE INDEX queue_message_receipt ON queue_message(receipt)"
+	"  WHERE receipt IS NOT NULL;"
+	"CREATE TABLE doc_table("
+	"  name TEXT PRIMARY KEY,"
+	"  partition_key TEXT NOT NULL,"
+	"  partition_type TEXT NOT NULL CHECK (partition_type IN ('S','N')),"
+	"  sort_key TEXT,"
+	"  sort_type TEXT CHECK (sort_type IN ('S','N')),"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE doc_item("
+	"  tbl TEXT NOT NULL REFERENCES doc_table(name) ON DELETE CASCADE,"
+	"  pk NOT NULL,"
+	"  sk NOT NULL," /* '' in a table without a sort key */
+	"  doc TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY(tbl, pk, sk)) WITHOUT ROWID;",
 	/* 5: the registry grows: certificates remember their serial and issuing
 	 * CA (for CRLs) and can be detached from their thing; trusted CAs
 	 * (clickd's own and operators'), with the CRL the broker loads; the

@@ -31,6 +31,10 @@ struct ck_store {
 	 * on db must not lock journal.db, or the broker's appends would wait for
 	 * every ingest batch. Only read, after creating its table. */
 	sqlite3 *journal;
+	/* Queues (store_queues.c): a message became receivable in the current
+	 * transaction; the WAL hook tells the listener after the commit. */
+	bool queue_dirty;
+	bool queue_hooked;
 };
 
 /* Schema migrations, oldest first (migrations.c); entry i moves version i to i + 1. */

@@ -66,7 +66,7 @@ void ck_sq_finish(struct ck_store *s, sqlite3_stmt *st)
 			return;
 		}
 	}
-	ck_sq_finish(s, st);
+	sqlite3_finalize(st);
 }
 
 void ck_sq_cache_clear(struct ck_store *s)
