@@ -47,6 +47,7 @@
 #define RETRY_MS       1000
 #define PROBE_MS       50
 #define SETTLE_MS      20
+#define DRAIN_SLICE    16 /* batches (of CK_INGEST_BATCH rows) per turn of the loop */
 #define SETTLE_LATE_MS 250
 #define ACK_MS         100  /* journal.ack at most this often */
 #define ACK_FULL_MS    1000 /* ... and with --journal-sync full */
@@ -392,10 +393,20 @@ static void acknowledge(struct server *sv)
 	sv->acked_at = now;
 }
 
+/*
+ * Processes what the journal holds, DRAIN_SLICE batches at a time: a large
+ * backlog (clickd was down) is drained in slices with the loop's other work
+ * (signals, the broker, rule changes) in between, by asking the timer to
+ * come back at once.
+ */
 static void drain_journal(struct server *sv)
 {
 	int64_t enqueued = sv->stats.enqueued;
-	for (;;) {
+	for (int slice = 0;; slice++) {
+		if (slice == DRAIN_SLICE) {
+			sv->retry_at = mono_ms();
+			break;
+		}
 		int n = ck_ingest_batch(sv->store, sv->rules, &sv->ingest_cfg, CK_INGEST_BATCH,
 		                        now_ms(), &sv->stats);
 		if (n < 0) {
@@ -572,17 +583,14 @@ int ck_server_run(const struct ck_options *opt)
 	if (setup(&sv, err, sizeof(err)) != 0 || setup_loop(&sv, err, sizeof(err)) != 0) {
 		fprintf(stderr, "clickd: %s\n", err);
 		goto out;
-	}
-	/* Presses journaled while clickd was down are processed first. */
-	drain_journal(&sv);
-	if (sv.stats.processed)
-		ck_info("ingest", "caught up with %lld journaled messages",
-		        (long long)sv.stats.processed);
+	} /* The broker comes up first, so that new presses are accepted while the
+	   * loop drains whatever was journaled while clickd was down. */
 	if (ck_broker_start(sv.broker, mono_ms()) != 0) {
 		fprintf(stderr, "clickd: cannot start the broker %s\n", opt->mosquitto);
 		goto out;
 	}
 	publish_broker_state(&sv);
+	sv.retry_at = mono_ms();
 	ck_info("clickd", "ready: data in %s, API on http://%s:%d/api/v1, devices on %s:%d",
 	        opt->data_dir, opt->http_addr, opt->http_port, sv.endpoint_host,
 	        sv.env.endpoint_port);
