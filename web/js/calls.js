@@ -1,0 +1,108 @@
+// What the pages know about a call (a work order): its normalised shape,
+// ordering, labels, and the lifecycle steps a user may take. Pure functions
+// only, so the reports and the tests can use them without a page.
+
+export const OPEN = ['raised', 'claimed', 'arrived'];
+export const CLOSED = ['resolved', 'cancelled'];
+
+const PRIORITY_RANK = { urgent: 0, critical: 0, high: 1, normal: 2, low: 3 };
+export const PRIORITIES = ['low', 'normal', 'urgent'];
+
+export const DEFAULT_REASONS = [
+	{ value: 'done', label: 'Done as asked' },
+	{ value: 'no-load', label: 'Nothing to pick up' },
+	{ value: 'wrong-button', label: 'Pressed by mistake' },
+	{ value: 'parts', label: 'Parts delivered' },
+	{ value: 'tooling', label: 'Tooling fixed' },
+	{ value: 'other', label: 'Other' },
+];
+
+const pick = (o, ...names) => {
+	for (const n of names) if (o[n] !== undefined && o[n] !== null) return o[n];
+	return null;
+};
+
+/** Accepts the API's work-order object and fills in every field the pages use. */
+export function norm(w) {
+	const claimedBy = pick(w, 'claimedBy', 'assignee', 'claimedByUser');
+	const esc = pick(w, 'escalation', 'escalationLevel', 'escalations');
+	return {
+		raw: w,
+		id: w.id,
+		kind: w.kind || '',
+		status: w.status || 'raised',
+		thing: w.thing || '',
+		location: w.location || null,
+		clickType: w.clickType || null,
+		priority: normPriority(pick(w, 'priority')),
+		count: Number(pick(w, 'presses', 'count', 'pressCount') || 1),
+		category: pick(w, 'category'),
+		note: pick(w, 'note'),
+		pressedAt: pick(w, 'pressedAt', 'raisedAt', 'createdAt'),
+		createdAt: pick(w, 'createdAt', 'raisedAt'),
+		claimedAt: pick(w, 'claimedAt'),
+		claimedBy: typeof claimedBy === 'object' && claimedBy ? (claimedBy.username || claimedBy.name) : claimedBy,
+		arrivedAt: pick(w, 'arrivedAt'),
+		resolvedAt: pick(w, 'resolvedAt', 'closedAt'),
+		cancelledAt: pick(w, 'cancelledAt'),
+		reason: pick(w, 'reason', 'closureReason', 'closeReason'),
+		escalation: typeof esc === 'number' ? esc : Array.isArray(esc) ? esc.length : esc && esc.level ? esc.level : 0,
+		updatedAt: pick(w, 'updatedAt'),
+	};
+}
+
+function normPriority(p) {
+	if (p === null || p === undefined || p === '') return 'normal';
+	if (typeof p === 'number') return p >= 2 ? 'urgent' : p === 1 ? 'normal' : 'low';
+	return String(p).toLowerCase();
+}
+
+export const isOpen = (c) => OPEN.includes(c.status);
+
+/** Urgent first, then the longest waiting. */
+export function byUrgency(a, b) {
+	const pa = PRIORITY_RANK[a.priority] ?? 2;
+	const pb = PRIORITY_RANK[b.priority] ?? 2;
+	if (pa !== pb) return pa - pb;
+	return (a.pressedAt || 0) - (b.pressedAt || 0) || (a.id - b.id);
+}
+
+export const STATUS_LABEL = {
+	raised: 'Waiting', claimed: 'Accepted', arrived: 'On site', resolved: 'Done', cancelled: 'Cancelled',
+};
+
+export function kindLabel(kind) {
+	if (!kind) return 'Call';
+	return kind.replace(/[-_]/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
+}
+
+/** Where the call is: the location, else the button's name. */
+export function place(c) {
+	return c.location || c.thing || 'Unknown place';
+}
+
+/** Durations of a closed or open call, in ms (null when the step did not happen). */
+export function durations(c) {
+	const start = c.pressedAt || c.createdAt;
+	return {
+		toAccept: c.claimedAt && start ? c.claimedAt - start : null,
+		toArrive: c.arrivedAt && start ? c.arrivedAt - start : null,
+		toResolve: c.resolvedAt && start ? c.resolvedAt - start : null,
+	};
+}
+
+/** The call carried by a live event, whatever its envelope:
+ * the work order itself, {workorder: {...}}, {call: {...}} or {data: {...}}. */
+export function callFromEvent(d) {
+	if (!d || typeof d !== 'object') return null;
+	const inner = d.workorder || d.call || d.data || d.object;
+	if (inner && typeof inner === 'object' && inner.id !== undefined) return norm(inner);
+	if (d.id !== undefined && (d.kind !== undefined || d.status !== undefined)) return norm(d);
+	return null;
+}
+
+/** Tells listeners (the benchmark among them) when a call event reached the page. */
+export function noteArrival(call, name) {
+	const at = performance.timeOrigin + performance.now();
+	window.dispatchEvent(new CustomEvent('clickd:call', { detail: { id: call.id, status: call.status, event: name, at } }));
+}
