@@ -75,6 +75,7 @@ def run_bare(site, devs, count, inflight):
     with open(conf, "w") as f:
         f.write("per_listener_settings false\nallow_anonymous true\npersistence false\n"
                 "log_dest none\nmax_inflight_messages 20\n"
+                "max_queued_messages 0\n"
                 "listener %d 127.0.0.1\ncafile %s/ca.pem\ncertfile %s/server.pem\n"
                 "keyfile %s/server.key\nrequire_certificate true\nset_tcp_nodelay true\n"
                 % (port, ca, ca, ca))
