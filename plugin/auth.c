@@ -172,6 +172,15 @@ static int cert_auth(struct ck_plugin *p, struct mosquitto *client, X509 *cert,
 		              ck_plugin_printable(id, idbuf), strerror(-rc));
 		return MOSQ_ERR_NOMEM;
 	}
+	/* On SIGHUP (clickd's CRL or CA bundle changed) mosquitto disconnects
+	 * every client without a username when anonymous access is off; a
+	 * certificate client gets one that can never be the local account's. */
+	if (!username) {
+		char user[8 + FP_LOG_PREFIX];
+		snprintf(user, sizeof(user), "cert:%.*s", FP_LOG_PREFIX, fp);
+		if (mosquitto_set_username(client, user) != MOSQ_ERR_SUCCESS)
+			return MOSQ_ERR_NOMEM;
+	}
 	return MOSQ_ERR_SUCCESS;
 }
 

@@ -63,7 +63,8 @@ int ck_broker_render_config(const struct ck_broker_config *c, char *buf, size_t 
 	                 "\n# Devices: mutual TLS, per-device certificates from clickd's CA.\n"
 	                 "listener %d %s\n"
 	                 "protocol mqtt\n"
-	                 "cafile %s/ca/ca.pem\n"
+	                 "cafile %s/ca/trust.pem\n"
+	                 "crlfile %s/ca/crl.pem\n"
 	                 "certfile %s/ca/server.pem\n"
 	                 "keyfile %s/ca/server.key\n"
 	                 "require_certificate true\n"
@@ -74,7 +75,7 @@ int ck_broker_render_config(const struct ck_broker_config *c, char *buf, size_t 
 	                 "protocol mqtt\n"
 	                 "set_tcp_nodelay true\n",
 	                 user, d, c->plugin_path, d, journal, c->mqtt_port, c->mqtt_addr, d, d, d,
-	                 c->local_port);
+	                 d, c->local_port);
 	if (n < 0 || (size_t)n >= cap)
 		return -ENOSPC;
 	return n;

@@ -39,6 +39,7 @@
 #include "http/http.h"
 #include "registry/ca.h"
 #include "registry/snapshot.h"
+#include "registry/trust.h"
 #include "store/store.h"
 
 #define JOURNAL_FILE   "journal.db"
@@ -66,6 +67,8 @@ struct server {
 	struct ck_courier *courier;
 	struct ck_api_env env;
 	_Atomic int broker_state;
+	_Atomic int broker_pid; /* for SIGHUP from the HTTP thread */
+	char endpoint_hosts[2][256];
 	int epfd, sigfd, inofd, timerfd, rulesfd;
 	int64_t restart_at, retry_at; /* 0 when not due */
 	int64_t settle_at[2];         /* re-checks after journal activity; 0 when not due */
@@ -112,6 +115,52 @@ static const char *broker_state(void *arg)
 static void publish_broker_state(struct server *sv)
 {
 	atomic_store(&sv->broker_state, (int)ck_broker_state(sv->broker));
+	atomic_store(&sv->broker_pid, (int)ck_broker_pid(sv->broker));
+}
+
+/* The broker's CA bundle or CRL changed: mosquitto re-reads both on
+ * SIGHUP (with a crlfile set it rebuilds the listener's TLS context). */
+static void trust_changed(void *arg)
+{
+	struct server *sv = arg;
+	pid_t pid = (pid_t)atomic_load(&sv->broker_pid);
+
+	if (pid > 0 && kill(pid, SIGHUP) == 0)
+		ck_info("clickd", "asked the broker to reload its CA bundle and CRL");
+}
+
+/*
+ * Records clickd's CA among the trusted ones, re-signs the server
+ * certificate with the oldest clickd CA still trusted when a rotation left
+ * one (devices not yet re-issued know only that one), and writes the
+ * broker's trust.pem and crl.pem.
+ */
+static int setup_trust(struct server *sv, char *err, size_t err_len)
+{
+	char signer_fp[CK_FINGERPRINT_LEN + 1];
+	struct ck_ca *signer = NULL;
+	bool changed = false;
+	int64_t now = now_ms();
+	int rc = ck_trust_register_self(sv->store, sv->ca, now);
+
+	if (rc == 0)
+		rc = ck_trust_server_signer(sv->store, signer_fp);
+	if (rc == 0 && strcmp(signer_fp, ck_ca_fingerprint(sv->ca)) != 0) {
+		const char *hosts[] = { "localhost", "127.0.0.1", sv->endpoint_hosts[0],
+			                sv->endpoint_hosts[1] };
+		rc = ck_ca_open_archived(sv->path[3], signer_fp, &signer, err, err_len);
+		if (rc == 0)
+			rc = ck_ca_issue_server_by(signer, sv->ca, hosts, 4, err, err_len);
+		ck_ca_free(signer);
+		if (rc != 0)
+			return rc;
+	}
+	if (rc == 0)
+		rc = ck_trust_sync(sv->store, sv->ca, sv->path[3], now, &changed);
+	if (rc != 0)
+		snprintf(err, err_len, "cannot write the broker's CA bundle and CRL in %s",
+		         sv->path[3]);
+	return rc;
 }
 
 /* Binds addr:port briefly to learn whether it is free; port 0 picks one. */
@@ -181,6 +230,8 @@ static int setup_certificates(struct server *sv, char *err, size_t err_len)
 	gethostname(hostname, sizeof(hostname) - 1);
 	const char *hosts[] = { "localhost", "127.0.0.1", sv->endpoint_host,
 		                hostname[0] ? hostname : "localhost" };
+	snprintf(sv->endpoint_hosts[0], sizeof(sv->endpoint_hosts[0]), "%s", hosts[2]);
+	snprintf(sv->endpoint_hosts[1], sizeof(sv->endpoint_hosts[1]), "%s", hosts[3]);
 	return ck_ca_issue_server(sv->ca, hosts, 4, err, err_len);
 }
 
@@ -224,6 +275,8 @@ static int setup(struct server *sv, char *err, size_t err_len)
 		snprintf(err, err_len, "cannot open the journal %s", sv->path[1]);
 		return rc;
 	}
+	if ((rc = setup_trust(sv, err, err_len)) != 0)
+		return rc;
 	if ((rc = ck_snapshot_write(sv->store, sv->path[2])) != 0) {
 		snprintf(err, err_len, "cannot write %s", sv->path[2]);
 		return rc;
@@ -248,6 +301,8 @@ static int setup(struct server *sv, char *err, size_t err_len)
 		.ca = sv->ca,
 		.token = sv->token,
 		.snapshot_path = sv->path[2],
+		.ca_dir = sv->path[3],
+		.trust_changed = trust_changed,
 		.stats_path = sv->path[4],
 		.endpoint_host = sv->endpoint_host,
 		.endpoint_port = mqtt_port,

@@ -12,8 +12,13 @@
 #define MAX_SEGMENTS 6
 
 static const struct ck_api_route *const tables[] = {
-	ck_api_routes_rules,    ck_api_routes_things,  ck_api_routes_outbox,
-	ck_api_routes_policies, ck_api_routes_metrics, NULL,
+	ck_api_routes_rules,
+	ck_api_routes_things,
+	ck_api_routes_outbox,
+	ck_api_routes_policies,
+	ck_api_routes_metrics,
+	ck_api_routes_certs,
+	NULL,
 };
 
 struct segments {

@@ -6,6 +6,7 @@
 #ifndef CK_API_INT_H
 #define CK_API_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -34,6 +35,11 @@ extern const struct ck_api_route ck_api_routes_rules[];
 extern const struct ck_api_route ck_api_routes_outbox[];
 extern const struct ck_api_route ck_api_routes_policies[];
 extern const struct ck_api_route ck_api_routes_metrics[];
+extern const struct ck_api_route ck_api_routes_certs[];
+
+/* After a registry change: rewrites the snapshot and, when trust is set,
+ * the broker's CA bundle and CRL (api_certs.c). Returns 0 or -errno. */
+int ck_api_registry_changed(const struct ck_api_env *env, bool trust);
 
 /* Wall clock in Unix milliseconds. */
 int64_t ck_api_now_ms(void);

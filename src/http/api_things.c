@@ -1,6 +1,8 @@
 /*
- * API handlers for things and their certificates (docs/api.md). Each
- * validates the whole request before it writes anything.
+ * API handlers for things and their certificates (docs/api.md): create,
+ * update, delete, list with filters, and certificates issued by clickd's
+ * CA with a key it generates or from the device's CSR. Each validates the
+ * whole request before it writes anything.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -11,7 +13,10 @@
 #include "core/log.h"
 #include "engine/rules.h"
 #include "http/api_int.h"
+#include "registry/pki.h"
 #include "registry/snapshot.h"
+#include "registry/trust.h"
+#include "store/store_registry.h"
 
 #define MAX_ATTRIBUTES 50
 #define MAX_ATTR_VALUE 800
@@ -128,11 +133,11 @@ static int thing_get(const struct ck_api_env *env, const struct ck_api_request *
 	return 200;
 }
 
-static int cert_create(const struct ck_api_env *env, const struct ck_api_request *req,
-                       const char *const *param, cJSON **out)
+/* Issues a certificate for thing: from the device's CSR when csr is not
+ * NULL (the private key never leaves the device), else with a key pair
+ * generated here and returned once. */
+static int cert_issue(const struct ck_api_env *env, const char *thing, const char *csr, cJSON **out)
 {
-	const char *thing = param[0];
-	(void)req;
 	struct ck_thing t;
 	int rc = ck_store_thing_get(env->store, thing, &t);
 	if (rc != 0)
@@ -140,19 +145,39 @@ static int cert_create(const struct ck_api_env *env, const struct ck_api_request
 		                     : ck_api_store_fail(out, rc);
 	ck_thing_cleanup(&t);
 
-	char *cert = NULL, *key = NULL, err[256];
-	char fp[CK_FINGERPRINT_LEN + 1];
-	rc = ck_ca_issue_device(env->ca, thing, &cert, &key, fp, err, sizeof(err));
+	char *cert = NULL, *key = NULL, *bundle = NULL, err[256];
+	char fp[CK_FINGERPRINT_LEN + 1], serial[CK_CA_SERIAL_HEX_MAX + 1];
+	if (csr) {
+		rc = ck_pki_csr_check(csr, strlen(csr), err, sizeof(err));
+		if (rc != 0)
+			return ck_api_fail(out, 400, "bad_request", err);
+		rc = ck_ca_issue_csr(env->ca, thing, csr, &cert, fp, serial, err, sizeof(err));
+	} else {
+		rc = ck_ca_issue_device_serial(env->ca, thing, &cert, &key, fp, serial, err,
+		                               sizeof(err));
+	}
 	if (rc != 0) {
 		ck_error("api", "cannot issue a certificate for %s: %s", thing, err);
 		return ck_api_fail(out, 500, "internal",
 		                   "cannot issue the certificate; see clickd's log");
 	}
-	rc = ck_store_cert_put(env->store, fp, thing, cert, "active", ck_api_now_ms());
+	rc = ck_store_begin(env->store);
+	if (rc == 0)
+		rc = ck_store_cert_put(env->store, fp, thing, cert, "active", ck_api_now_ms());
+	if (rc == 0)
+		rc = ck_store_cert_set_origin(env->store, fp, serial[0] ? serial : NULL,
+		                              ck_ca_fingerprint(env->ca));
+	if (rc == 0)
+		rc = ck_store_commit(env->store);
+	else
+		ck_store_rollback(env->store);
 	if (rc == 0)
 		rc = ck_snapshot_write(env->store, env->snapshot_path);
+	bundle = rc == 0 ? ck_trust_device_bundle(env->store) : NULL;
 	if (rc != 0) {
 		free(cert);
+		if (key)
+			explicit_bzero(key, strlen(key));
 		free(key);
 		return ck_api_store_fail(out, rc);
 	}
@@ -161,31 +186,227 @@ static int cert_create(const struct ck_api_env *env, const struct ck_api_request
 	cJSON_AddStringToObject(o, "status", "active");
 	cJSON_AddStringToObject(o, "thing", thing);
 	cJSON_AddStringToObject(o, "certificatePem", cert);
-	cJSON_AddStringToObject(o, "privateKeyPem", key);
-	cJSON_AddStringToObject(o, "caPem", ck_ca_cert_pem(env->ca));
+	if (key)
+		cJSON_AddStringToObject(o, "privateKeyPem", key);
+	cJSON_AddStringToObject(o, "caPem", bundle ? bundle : ck_ca_cert_pem(env->ca));
 	cJSON *ep = cJSON_AddObjectToObject(o, "endpoint");
 	cJSON_AddStringToObject(ep, "host", env->endpoint_host);
 	cJSON_AddNumberToObject(ep, "port", env->endpoint_port);
 	/* The key leaves clickd here and is not kept; wipe our copy. */
-	memset(key, 0, strlen(key));
+	if (key)
+		explicit_bzero(key, strlen(key));
 	free(key);
 	free(cert);
-	ck_info("api", "certificate %.16s... issued for thing %s", fp, thing);
+	free(bundle);
+	ck_info("api", "certificate %.16s... issued for thing %s%s", fp, thing,
+	        csr ? " from its CSR" : "");
 	*out = o;
 	return 201;
+}
+
+static int cert_create(const struct ck_api_env *env, const struct ck_api_request *req,
+                       const char *const *param, cJSON **out)
+{
+	cJSON *body = NULL;
+	int status = 0;
+
+	if (req->body_len > 0) {
+		status = ck_api_parse_body(req, &body, out);
+		if (status)
+			return status;
+	}
+	const cJSON *csr = cJSON_GetObjectItemCaseSensitive(body, "csr");
+	if (csr && !cJSON_IsString(csr))
+		status = ck_api_fail(out, 400, "bad_request", "csr must be a PEM string");
+	else
+		status = cert_issue(env, param[0], csr ? csr->valuestring : NULL, out);
+	cJSON_Delete(body);
+	return status;
+}
+
+/* The filters of GET /things: ?type=T and ?attr=NAME=VALUE. */
+static int thing_filter(const struct ck_api_request *req, struct ck_thing_filter *f, char *name,
+                        size_t name_len, cJSON **out)
+{
+	const char *type = req->query(req, "type");
+	const char *attr = req->query(req, "attr");
+
+	memset(f, 0, sizeof(*f));
+	if (type) {
+		if (type[0] && !ck_name_valid(type))
+			return ck_api_fail(out, 400, "bad_request", "type must be a name");
+		f->type = type;
+	}
+	if (attr) {
+		const char *eq = strchr(attr, '=');
+		size_t n = eq ? (size_t)(eq - attr) : 0;
+		if (!eq || n == 0 || n >= name_len || !ck_name_valid_len(attr, n))
+			return ck_api_fail(out, 400, "bad_request",
+			                   "attr must be NAME=VALUE with an attribute name");
+		memcpy(name, attr, n);
+		name[n] = '\0';
+		f->attr_name = name;
+		f->attr_value = eq + 1;
+	}
+	return 0;
 }
 
 static int thing_list(const struct ck_api_env *env, const struct ck_api_request *req,
                       const char *const *param, cJSON **out)
 {
+	struct ck_thing_filter f;
+	struct ck_list_query q;
+	char name[CK_NAME_MAX + 1];
+	int64_t next = 0;
 	(void)param;
-	return ck_api_list(env, req, ck_store_thing_list, out);
+
+	int status = thing_filter(req, &f, name, sizeof(name), out);
+	if (status)
+		return status;
+	/* Paging as every list: parsed by the shared helper through a list
+	 * function that applies the filters. */
+	memset(&q, 0, sizeof(q));
+	q.limit = 100;
+	const char *limit = req->query(req, "limit");
+	const char *after = req->query(req, "after");
+	char *end = NULL;
+	if (limit) {
+		long v = strtol(limit, &end, 10);
+		if (!*limit || *end || v < 1 || v > 500)
+			return ck_api_fail(out, 400, "bad_request",
+			                   "limit must be an integer from 1 to 500");
+		q.limit = (int)v;
+	}
+	if (after) {
+		long long v = strtoll(after, &end, 10);
+		if (!*after || *end || v < 0)
+			return ck_api_fail(out, 400, "bad_request",
+			                   "after must be a cursor from \"next\"");
+		q.after = v;
+	}
+	cJSON *doc = cJSON_CreateObject();
+	cJSON *items = doc ? cJSON_AddArrayToObject(doc, "items") : NULL;
+	int rc = items ? ck_store_thing_query(env->store, &f, &q, items, &next) : -ENOMEM;
+	if (rc) {
+		cJSON_Delete(doc);
+		return ck_api_store_fail(out, rc);
+	}
+	if (next)
+		cJSON_AddNumberToObject(doc, "next", (double)next);
+	else
+		cJSON_AddNullToObject(doc, "next");
+	*out = doc;
+	return 200;
+}
+
+/*
+ * PATCH /things/{name} {"type", "attributes", "merge", "enabled"}: type ""
+ * or null removes it; attributes replace the set, or with "merge": true
+ * are merged into it, where an empty value removes that attribute (as
+ * AWS's UpdateThing). Disabling a thing deactivates its certificates in
+ * the broker within a second.
+ */
+static int thing_update(const struct ck_api_env *env, const struct ck_api_request *req,
+                        const char *const *param, cJSON **out)
+{
+	cJSON *body;
+	struct ck_thing t = { .attributes = NULL };
+	int status = ck_api_parse_body(req, &body, out);
+
+	if (status)
+		return status;
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(body, "type");
+	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(body, "attributes");
+	const cJSON *merge = cJSON_GetObjectItemCaseSensitive(body, "merge");
+	const cJSON *enabled = cJSON_GetObjectItemCaseSensitive(body, "enabled");
+	if (type && !cJSON_IsNull(type) &&
+	    (!cJSON_IsString(type) ||
+	     (type->valuestring[0] && !ck_name_valid(type->valuestring)))) {
+		status = ck_api_fail(out, 400, "bad_request", "type must be a name");
+		goto out;
+	}
+	if ((merge && !cJSON_IsBool(merge)) || (enabled && !cJSON_IsBool(enabled))) {
+		status = ck_api_fail(out, 400, "bad_request", "merge and enabled are booleans");
+		goto out;
+	}
+	status = check_attributes(attrs, out);
+	if (status)
+		goto out;
+	int rc = ck_store_thing_get(env->store, param[0], &t);
+	if (rc) {
+		status = rc == -ENOENT ? ck_api_fail(out, 404, "not_found", "no such thing")
+		                       : ck_api_store_fail(out, rc);
+		goto out;
+	}
+	if (type)
+		snprintf(t.type, sizeof(t.type), "%s",
+		         cJSON_IsString(type) ? type->valuestring : "");
+	if (enabled)
+		t.enabled = cJSON_IsTrue(enabled);
+	if (attrs && cJSON_IsTrue(merge)) {
+		const cJSON *a;
+		cJSON_ArrayForEach(a, attrs)
+		{
+			cJSON_DeleteItemFromObjectCaseSensitive(t.attributes, a->string);
+			if (a->valuestring[0])
+				cJSON_AddStringToObject(t.attributes, a->string, a->valuestring);
+		}
+		if (cJSON_GetArraySize(t.attributes) > MAX_ATTRIBUTES) {
+			status = ck_api_fail(out, 400, "bad_request", "at most 50 attributes");
+			goto out;
+		}
+	} else if (attrs) {
+		cJSON_Delete(t.attributes);
+		t.attributes = cJSON_Duplicate(attrs, 1);
+	}
+	rc = ck_store_thing_update(env->store, &t);
+	if (rc == 0)
+		rc = ck_api_registry_changed(env, false);
+	if (rc) {
+		status = ck_api_store_fail(out, rc);
+		goto out;
+	}
+	ck_thing_cleanup(&t);
+	rc = ck_store_thing_get(env->store, param[0], &t);
+	if (rc) {
+		status = ck_api_store_fail(out, rc);
+		goto out;
+	}
+	ck_info("api", "thing %s updated", t.name);
+	*out = thing_json(&t);
+	status = 200;
+out:
+	ck_thing_cleanup(&t);
+	cJSON_Delete(body);
+	return status;
+}
+
+static int thing_delete(const struct ck_api_env *env, const struct ck_api_request *req,
+                        const char *const *param, cJSON **out)
+{
+	(void)req;
+	int rc = ck_store_thing_delete(env->store, param[0]);
+	if (rc == -EBUSY)
+		return ck_api_fail(out, 409, "conflict",
+		                   "the thing still has certificates or a placement slot; detach "
+		                   "them first");
+	if (rc == 0)
+		rc = ck_api_registry_changed(env, false);
+	if (rc)
+		return rc == -ENOENT ? ck_api_fail(out, 404, "not_found", "no such thing")
+		                     : ck_api_store_fail(out, rc);
+	ck_info("api", "thing %s deleted", param[0]);
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "deleted", param[0]);
+	return 200;
 }
 
 const struct ck_api_route ck_api_routes_things[] = {
 	{ "GET", "/things", thing_list },
 	{ "POST", "/things", thing_create },
 	{ "GET", "/things/{}", thing_get },
+	{ "PATCH", "/things/{}", thing_update },
+	{ "DELETE", "/things/{}", thing_delete },
 	{ "POST", "/things/{}/certificates", cert_create },
 	{ NULL, NULL, NULL },
 };

@@ -24,6 +24,9 @@ struct ck_api_env {
 	struct ck_ca *ca;       /* used only on the HTTP thread */
 	const char *token;      /* bearer token */
 	const char *snapshot_path;
+	const char *ca_dir; /* DATA/ca: trust.pem, crl.pem, earlier CAs */
+	/* Called from the HTTP thread after trust.pem or crl.pem changed. */
+	void (*trust_changed)(void *arg);
 	const char *stats_path;    /* DATA/plugin.stats, served at /metrics */
 	const char *endpoint_host; /* what devices connect to */
 	int endpoint_port;         /* Called after the rules changed, from the HTTP thread. */
@@ -43,6 +46,25 @@ struct ck_api_request {
 	/* Returns a query argument or NULL. */
 	const char *(*query)(const struct ck_api_request *req, const char *key);
 	void *conn;
+	/* Long polling; NULL when the caller cannot park the request. */
+	struct ck_api_wait *wait;
+};
+
+/*
+ * A handler with nothing to answer yet may return CK_API_SUSPEND with
+ * *out NULL after setting wait->wake_ms: the server parks the request
+ * without holding its thread and calls the handler again, with the same
+ * request, at wake_ms or as soon as queue messages may have arrived.
+ * until_ms is 0 on the first call and kept between calls (the handler's
+ * own deadline). Bodies of queue and table requests may reach
+ * CK_HTTP_BODY_MAX_LARGE (a 256 KiB message escaped in JSON).
+ */
+#define CK_API_SUSPEND         1
+#define CK_HTTP_BODY_MAX_LARGE (2 * 1024 * 1024)
+struct ck_api_wait {
+	int64_t until_ms;
+	int64_t wake_ms;
+	uint64_t generation; /* set by the server before each call */
 };
 
 /*

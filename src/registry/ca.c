@@ -31,6 +31,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "registry/pki.h"
+
 #define CA_DAYS        3650 /* CA and device certificates: 10 years */
 #define SERVER_DAYS    730  /* broker certificate: 2 years */
 #define BACKDATE_SECS  3600 /* notBefore in the past, for skewed device clocks */
@@ -43,6 +45,7 @@ struct ck_ca {
 	EVP_PKEY *key;
 	X509 *cert;
 	char *cert_pem;
+	char fingerprint[CK_FINGERPRINT_LEN + 1];
 };
 
 /* Formats a one-line reason into err, appending the newest OpenSSL error
@@ -418,11 +421,11 @@ out:
 	return rc;
 }
 
-static int create_new(struct ck_ca *ca, char *err, size_t err_len)
+/* Makes a new CA key and self-signed certificate in ca (memory only). */
+static int make_ca(struct ck_ca *ca, char *err, size_t err_len)
 {
 	unsigned char rnd[8];
 	char cn[64];
-	char *key_pem = NULL;
 	X509V3_CTX ctx;
 	int rc = -EIO;
 
@@ -451,9 +454,26 @@ static int create_new(struct ck_ca *ca, char *err, size_t err_len)
 		set_err(err, err_len, "cannot sign the CA certificate");
 		goto out;
 	}
-	key_pem = key_to_pem(ca->key);
 	ca->cert_pem = cert_to_pem(ca->cert);
-	if (!key_pem || !ca->cert_pem) {
+	if (!ca->cert_pem || ck_fingerprint_x509(ca->cert, ca->fingerprint) != 0) {
+		rc = -ENOMEM;
+		set_err(err, err_len, "cannot encode the CA");
+		goto out;
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+static int create_new(struct ck_ca *ca, char *err, size_t err_len)
+{
+	char *key_pem = NULL;
+	int rc = make_ca(ca, err, err_len);
+
+	if (rc < 0)
+		goto out;
+	key_pem = key_to_pem(ca->key);
+	if (!key_pem) {
 		rc = -ENOMEM;
 		set_err(err, err_len, "cannot encode the CA");
 		goto out;
@@ -526,7 +546,7 @@ int ck_ca_open(const char *dir, struct ck_ca **out, char *err, size_t err_len)
 		if (rc < 0)
 			goto out;
 		ca->cert_pem = cert_to_pem(ca->cert);
-		if (!ca->cert_pem) {
+		if (!ca->cert_pem || ck_fingerprint_x509(ca->cert, ca->fingerprint) != 0) {
 			rc = -ENOMEM;
 			set_err(err, err_len, "cannot encode the CA certificate");
 			goto out;
@@ -797,4 +817,326 @@ out:
 	EVP_PKEY_free(key);
 	ERR_clear_error();
 	return rc;
+}
+
+const char *ck_ca_fingerprint(const struct ck_ca *ca)
+{
+	return ca->fingerprint;
+}
+
+/* Lowercase hex of a certificate's serial into out (at most 40 bytes of
+ * serial). Returns 0 or -EINVAL. */
+static int serial_hex(X509 *cert, char out[CK_CA_SERIAL_HEX_MAX + 1])
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+	char *hex = bn ? BN_bn2hex(bn) : NULL;
+	int rc = -EINVAL;
+
+	if (hex && strlen(hex) <= CK_CA_SERIAL_HEX_MAX) {
+		size_t i;
+		for (i = 0; hex[i]; i++)
+			out[i] =
+			    (char)((hex[i] >= 'A' && hex[i] <= 'F') ? hex[i] - 'A' + 'a' : hex[i]);
+		out[i] = '\0';
+		rc = 0;
+	}
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return rc;
+}
+
+int ck_ca_cert_serial(const char *pem, char out[CK_CA_SERIAL_HEX_MAX + 1])
+{
+	BIO *bio = BIO_new_mem_buf(pem, -1);
+	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	int rc = x ? serial_hex(x, out) : -EINVAL;
+
+	X509_free(x);
+	BIO_free(bio);
+	ERR_clear_error();
+	return rc;
+}
+
+/*
+ * Issues a certificate for the public key of a device's CSR (see ca.h).
+ * The CSR's subject and extensions are ignored: the certificate says only
+ * what clickd decides (CN = thing, clientAuth), like a key clickd made.
+ */
+int ck_ca_issue_csr(struct ck_ca *ca, const char *thing, const char *csr_pem, char **cert_pem,
+                    char fingerprint[CK_FINGERPRINT_LEN + 1], char serial[CK_CA_SERIAL_HEX_MAX + 1],
+                    char *err, size_t err_len)
+{
+	X509_REQ *req = NULL;
+	EVP_PKEY *pub = NULL;
+	X509 *cert = NULL;
+	char *c = NULL;
+	int rc = -EINVAL;
+
+	*cert_pem = NULL;
+	fingerprint[0] = '\0';
+	serial[0] = '\0';
+	if (err && err_len)
+		err[0] = '\0';
+	if (!thing || !thing_is_valid(thing)) {
+		set_err(err, err_len, "invalid thing name");
+		goto out;
+	}
+	rc = ck_pki_csr_parse(csr_pem, csr_pem ? strlen(csr_pem) : 0, &req, err, err_len);
+	if (rc < 0)
+		goto out;
+	rc = -EIO;
+	pub = X509_REQ_get_pubkey(req);
+	cert = pub ? new_cert(pub, thing, ca->cert, CA_DAYS) : NULL;
+	if (!cert || !finish_leaf(cert, ca, "clientAuth")) {
+		set_err(err, err_len, "cannot build the device certificate");
+		goto out;
+	}
+	if (ck_fingerprint_x509(cert, fingerprint) != 0 || serial_hex(cert, serial) != 0) {
+		set_err(err, err_len, "cannot fingerprint the device certificate");
+		goto out;
+	}
+	c = cert_to_pem(cert);
+	if (!c) {
+		rc = -ENOMEM;
+		set_err(err, err_len, "cannot encode the device certificate");
+		goto out;
+	}
+	*cert_pem = c;
+	rc = 0;
+out:
+	if (rc < 0) {
+		fingerprint[0] = '\0';
+		serial[0] = '\0';
+	}
+	X509_free(cert);
+	EVP_PKEY_free(pub);
+	X509_REQ_free(req);
+	ERR_clear_error();
+	return rc;
+}
+
+int ck_ca_issue_device_serial(struct ck_ca *ca, const char *thing, char **cert_pem, char **key_pem,
+                              char fingerprint[CK_FINGERPRINT_LEN + 1],
+                              char serial[CK_CA_SERIAL_HEX_MAX + 1], char *err, size_t err_len)
+{
+	int rc = ck_ca_issue_device(ca, thing, cert_pem, key_pem, fingerprint, err, err_len);
+
+	serial[0] = '\0';
+	if (rc == 0 && ck_ca_cert_serial(*cert_pem, serial) != 0)
+		serial[0] = '\0';
+	return rc;
+}
+
+/* Adds one revoked entry to crl. */
+static int crl_add(X509_CRL *crl, const char *serial, int64_t revoked_ms)
+{
+	X509_REVOKED *rev = X509_REVOKED_new();
+	BIGNUM *bn = NULL;
+	ASN1_INTEGER *num = NULL;
+	ASN1_TIME *when = NULL;
+	int ok = 0;
+
+	if (!rev || BN_hex2bn(&bn, serial) == 0)
+		goto out;
+	num = BN_to_ASN1_INTEGER(bn, NULL);
+	when = ASN1_TIME_set(NULL, (time_t)(revoked_ms / 1000));
+	if (!num || !when || X509_REVOKED_set_serialNumber(rev, num) != 1 ||
+	    X509_REVOKED_set_revocationDate(rev, when) != 1)
+		goto out;
+	if (X509_CRL_add0_revoked(crl, rev) != 1)
+		goto out;
+	rev = NULL;
+	ok = 1;
+out:
+	X509_REVOKED_free(rev);
+	ASN1_TIME_free(when);
+	ASN1_INTEGER_free(num);
+	BN_free(bn);
+	return ok;
+}
+
+/*
+ * Signs a CRL listing serials (see ca.h). lastUpdate is this_update_s,
+ * which the caller keeps strictly increasing: OpenSSL prefers the CRL with
+ * the later lastUpdate when several for one issuer are loaded.
+ */
+int ck_ca_crl(struct ck_ca *ca, const struct ck_ca_revoked *revoked, size_t n, int64_t crl_number,
+              int64_t this_update_s, char **crl_pem, char *err, size_t err_len)
+{
+	X509_CRL *crl = X509_CRL_new();
+	ASN1_TIME *last = ASN1_TIME_set(NULL, (time_t)this_update_s);
+	ASN1_TIME *next = ASN1_TIME_set(NULL, (time_t)this_update_s + (time_t)CA_DAYS * 86400);
+	ASN1_INTEGER *num = ASN1_INTEGER_new();
+	BIO *bio = NULL;
+	X509V3_CTX ctx;
+	int rc = -EIO;
+
+	*crl_pem = NULL;
+	if (!crl || !last || !next || !num || X509_CRL_set_version(crl, X509_CRL_VERSION_2) != 1 ||
+	    X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)) != 1 ||
+	    X509_CRL_set1_lastUpdate(crl, last) != 1 || X509_CRL_set1_nextUpdate(crl, next) != 1 ||
+	    ASN1_INTEGER_set_int64(num, crl_number) != 1 ||
+	    X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) != 1) {
+		set_err(err, err_len, "cannot build the CRL");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!crl_add(crl, revoked[i].serial, revoked[i].revoked_ms)) {
+			rc = -EINVAL;
+			set_err(err, err_len, "bad serial %s", revoked[i].serial);
+			goto out;
+		}
+	}
+	X509V3_set_ctx(&ctx, ca->cert, NULL, NULL, crl, 0);
+	X509_EXTENSION *akid =
+	    X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier, "keyid:always");
+	if (!akid || X509_CRL_add_ext(crl, akid, -1) != 1) {
+		X509_EXTENSION_free(akid);
+		set_err(err, err_len, "cannot build the CRL");
+		goto out;
+	}
+	X509_EXTENSION_free(akid);
+	if (X509_CRL_sort(crl) != 1 || X509_CRL_sign(crl, ca->key, EVP_sha256()) <= 0) {
+		set_err(err, err_len, "cannot sign the CRL");
+		goto out;
+	}
+	bio = BIO_new(BIO_s_mem());
+	if (!bio || PEM_write_bio_X509_CRL(bio, crl) != 1) {
+		set_err(err, err_len, "cannot encode the CRL");
+		goto out;
+	}
+	*crl_pem = bio_to_string(bio);
+	rc = *crl_pem ? 0 : -ENOMEM;
+out:
+	BIO_free(bio);
+	ASN1_INTEGER_free(num);
+	ASN1_TIME_free(last);
+	ASN1_TIME_free(next);
+	X509_CRL_free(crl);
+	ERR_clear_error();
+	return rc;
+}
+
+/* The name an earlier CA is kept under: ca-<first 16 hex of its fingerprint>. */
+static void archived_name(const char *fp, const char *ext, char *out, size_t cap)
+{
+	snprintf(out, cap, "ca-%.16s.%s", fp, ext);
+}
+
+int ck_ca_open_archived(const char *dir, const char *fingerprint, struct ck_ca **out, char *err,
+                        size_t err_len)
+{
+	char kname[64], cname[64];
+	char *key_path = NULL, *cert_path = NULL;
+	struct ck_ca *ca = calloc(1, sizeof(*ca));
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	archived_name(fingerprint, "key", kname, sizeof(kname));
+	archived_name(fingerprint, "pem", cname, sizeof(cname));
+	key_path = path_join(dir, kname);
+	cert_path = path_join(dir, cname);
+	if (!ca || !key_path || !cert_path || !(ca->dir = strdup(dir))) {
+		set_err(err, err_len, "out of memory");
+		goto out;
+	}
+	rc = load_existing(ca, key_path, cert_path, err, err_len);
+	if (rc < 0)
+		goto out;
+	ca->cert_pem = cert_to_pem(ca->cert);
+	if (!ca->cert_pem || ck_fingerprint_x509(ca->cert, ca->fingerprint) != 0) {
+		rc = -ENOMEM;
+		set_err(err, err_len, "cannot encode the CA certificate");
+		goto out;
+	}
+	if (strcmp(ca->fingerprint, fingerprint) != 0) {
+		rc = -EINVAL;
+		set_err(err, err_len, "%s is not the CA %.16s...", cert_path, fingerprint);
+		goto out;
+	}
+	*out = ca;
+	ca = NULL;
+	rc = 0;
+out:
+	ck_ca_free(ca);
+	free(key_path);
+	free(cert_path);
+	ERR_clear_error();
+	return rc;
+}
+
+/*
+ * Replaces the signing CA (see ca.h): the current pair is first linked to
+ * its archive names (never replacing a file), then a new pair is written
+ * over ca.key and ca.pem. The handle then signs with the new CA.
+ */
+int ck_ca_rotate(struct ck_ca *ca, char *err, size_t err_len)
+{
+	struct ck_ca fresh = { .dir = ca->dir };
+	char *key_pem = NULL;
+	char kname[64], cname[64];
+	int rc;
+
+	key_pem = key_to_pem(ca->key);
+	if (!key_pem) {
+		set_err(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	archived_name(ca->fingerprint, "key", kname, sizeof(kname));
+	archived_name(ca->fingerprint, "pem", cname, sizeof(cname));
+	rc = write_file(ca->dir, kname, key_pem, strlen(key_pem), 0600, 0);
+	if (rc == 0 || rc == -EEXIST)
+		rc = write_file(ca->dir, cname, ca->cert_pem, strlen(ca->cert_pem), 0644, 0);
+	free_secret(key_pem);
+	key_pem = NULL;
+	if (rc < 0 && rc != -EEXIST) {
+		set_err(err, err_len, "cannot keep the current CA as %s/%s: %s", ca->dir, cname,
+		        strerror(-rc));
+		return rc;
+	}
+	rc = make_ca(&fresh, err, err_len);
+	if (rc < 0)
+		goto fail;
+	key_pem = key_to_pem(fresh.key);
+	if (!key_pem) {
+		rc = -ENOMEM;
+		set_err(err, err_len, "out of memory");
+		goto fail;
+	}
+	rc = write_file(ca->dir, CK_CA_KEY_FILE, key_pem, strlen(key_pem), 0600, 1);
+	if (rc == 0)
+		rc = write_file(ca->dir, CK_CA_CERT_FILE, fresh.cert_pem, strlen(fresh.cert_pem),
+		                0644, 1);
+	if (rc < 0) {
+		set_err(err, err_len, "cannot write the new CA in %s: %s", ca->dir, strerror(-rc));
+		goto fail;
+	}
+	EVP_PKEY_free(ca->key);
+	X509_free(ca->cert);
+	free(ca->cert_pem);
+	ca->key = fresh.key;
+	ca->cert = fresh.cert;
+	ca->cert_pem = fresh.cert_pem;
+	memcpy(ca->fingerprint, fresh.fingerprint, sizeof(ca->fingerprint));
+	free_secret(key_pem);
+	ERR_clear_error();
+	return 0;
+fail:
+	free_secret(key_pem);
+	EVP_PKEY_free(fresh.key);
+	X509_free(fresh.cert);
+	free(fresh.cert_pem);
+	ERR_clear_error();
+	return rc;
+}
+
+int ck_ca_issue_server_by(struct ck_ca *signer, struct ck_ca *ca, const char *const *hosts,
+                          size_t n_hosts, char *err, size_t err_len)
+{
+	/* The server certificate is written into ca's directory but signed by
+	 * signer, which lends its key and certificate for the call. */
+	struct ck_ca view = *signer;
+
+	view.dir = ca->dir;
+	return ck_ca_issue_server(&view, hosts, n_hosts, err, err_len);
 }
