@@ -13,6 +13,7 @@
 
 #include "core/log.h"
 #include "core/name.h"
+#include "channels/channels.h"
 #include "core/topic.h"
 #include "store/store_outbox.h"
 
@@ -152,6 +153,51 @@ static int validate_republish(const cJSON *action, char *why, size_t why_len)
 	return check_max_age(action, why, why_len);
 }
 
+static int validate_notify(const cJSON *action, char *why, size_t why_len)
+{
+	const cJSON *channel = cJSON_GetObjectItemCaseSensitive(action, "channel");
+	const cJSON *message = cJSON_GetObjectItemCaseSensitive(action, "message");
+	const cJSON *subject = cJSON_GetObjectItemCaseSensitive(action, "subject");
+	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(action, "attributes");
+	if (!cJSON_IsString(channel) || !ck_name_valid(channel->valuestring)) {
+		snprintf(why, why_len, "notify needs a \"channel\" name");
+		return -EINVAL;
+	}
+	if (message && (!cJSON_IsString(message) || !message->valuestring[0] ||
+	                strlen(message->valuestring) > CK_CHANNELS_MESSAGE_MAX)) {
+		snprintf(why, why_len, "notify \"message\" must be a template of 1 to %d bytes",
+		         CK_CHANNELS_MESSAGE_MAX);
+		return -EINVAL;
+	}
+	if (message && check_template("message", message->valuestring, why, why_len) != 0)
+		return -EINVAL;
+	if (subject && (!cJSON_IsString(subject) || strpbrk(subject->valuestring, "\r\n"))) {
+		snprintf(why, why_len, "notify \"subject\" must be a one-line template");
+		return -EINVAL;
+	}
+	if (subject && check_template("subject", subject->valuestring, why, why_len) != 0)
+		return -EINVAL;
+	if (attrs && (!cJSON_IsObject(attrs) || cJSON_GetArraySize(attrs) > 10)) {
+		snprintf(why, why_len, "notify \"attributes\" must be an object of at most 10");
+		return -EINVAL;
+	}
+	const cJSON *a;
+	cJSON_ArrayForEach(a, attrs)
+	{
+		if (cJSON_IsNumber(a))
+			continue;
+		if (!cJSON_IsString(a)) {
+			snprintf(why, why_len,
+			         "notify attribute %.64s must be a string template or a number",
+			         a->string);
+			return -EINVAL;
+		}
+		if (check_template("attribute", a->valuestring, why, why_len) != 0)
+			return -EINVAL;
+	}
+	return check_max_age(action, why, why_len);
+}
+
 int ck_action_validate(const cJSON *action, char *why, size_t why_len)
 {
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(action, "type");
@@ -165,8 +211,10 @@ int ck_action_validate(const cJSON *action, char *why, size_t why_len)
 		return validate_webhook(action, why, why_len);
 	if (strcmp(type->valuestring, "republish") == 0)
 		return validate_republish(action, why, why_len);
+	if (strcmp(type->valuestring, "notify") == 0)
+		return validate_notify(action, why, why_len);
 	snprintf(why, why_len,
-	         "unknown action type \"%.64s\" (known: workorder, webhook, republish)",
+	         "unknown action type \"%.64s\" (known: workorder, webhook, republish, notify)",
 	         type->valuestring);
 	return -EINVAL;
 }
@@ -286,6 +334,99 @@ static int run_republish(struct ck_store *s, const cJSON *action, const struct c
 	return rc;
 }
 
+/* Renders the attributes' string templates; numbers are kept. */
+static int render_attrs(const cJSON *attrs, const struct ck_action_ctx *ctx, cJSON **out,
+                        struct ck_action_result *res)
+{
+	*out = NULL;
+	if (!attrs)
+		return 0;
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return -ENOMEM;
+	const cJSON *a;
+	cJSON_ArrayForEach(a, attrs)
+	{
+		if (cJSON_IsNumber(a)) {
+			cJSON_AddNumberToObject(o, a->string, a->valuedouble);
+			continue;
+		}
+		char *v = NULL;
+		int rc = render("attribute", a->valuestring, ctx->msg, &v, res->error,
+		                sizeof(res->error));
+		if (rc != 0) {
+			cJSON_Delete(o);
+			return rc;
+		}
+		cJSON_AddStringToObject(o, a->string, v);
+		free(v);
+	}
+	*out = o;
+	return 0;
+}
+
+static int run_notify(struct ck_store *s, const cJSON *action, const struct ck_action_ctx *ctx,
+                      struct ck_action_result *res)
+{
+	const cJSON *channel = cJSON_GetObjectItemCaseSensitive(action, "channel");
+	const cJSON *message = cJSON_GetObjectItemCaseSensitive(action, "message");
+	const cJSON *subject = cJSON_GetObjectItemCaseSensitive(action, "subject");
+	char *text = NULL, *subj = NULL;
+	cJSON *attrs = NULL;
+	char key[CK_NAME_MAX + 64], source[CK_NAME_MAX + 8];
+	int rc = 0;
+	if (message) {
+		rc = render("message", message->valuestring, ctx->msg, &text, res->error,
+		            sizeof(res->error));
+	} else { /* the rule's output, as AWS IoT's SNS action sends it */
+		text = malloc(ctx->output_len + 1);
+		if (!text)
+			rc = -ENOMEM;
+		else if (ctx->output_len)
+			memcpy(text, ctx->output, ctx->output_len);
+		if (text)
+			text[ctx->output_len] = '\0';
+	}
+	if (rc == 0 && subject)
+		rc = render("subject", subject->valuestring, ctx->msg, &subj, res->error,
+		            sizeof(res->error));
+	if (rc == 0)
+		rc = render_attrs(cJSON_GetObjectItemCaseSensitive(action, "attributes"), ctx,
+		                  &attrs, res);
+	if (rc != 0)
+		goto out;
+	ck_action_key(key, sizeof(key), ctx->event_seq, ctx->rule, ctx->action_index);
+	snprintf(source, sizeof(source), "rule:%s", ctx->rule);
+	const cJSON *age = cJSON_GetObjectItemCaseSensitive(action, "maxAgeSeconds");
+	struct ck_channels_origin o = {
+		.key = key,
+		.rule = ctx->rule,
+		.action_index = ctx->action_index,
+		.event_seq = ctx->event_seq,
+		.thing = ctx->thing,
+		.topic = ctx->msg ? ctx->msg->topic : NULL,
+		.client_id = ctx->msg ? ctx->msg->client_id : NULL,
+		.original = ctx->msg ? ctx->msg->payload : NULL,
+		.original_len = ctx->msg ? ctx->msg->payload_len : 0,
+		.source = source,
+		.max_age_ms = cJSON_IsNumber(age) ? max_age_ms(action) : 0,
+	};
+	struct ck_channels_result cres;
+	rc = ck_channels_notify(s, channel->valuestring, subj, text, attrs, &o, ctx->now_ms,
+	                        &cres);
+	if (rc == -ENOENT || rc == -EINVAL) {
+		snprintf(res->error, sizeof(res->error), "notify: %s", cres.error);
+		rc = -EINVAL;
+	} else if (rc == 0) {
+		res->enqueued += cres.deliveries;
+	}
+out:
+	free(text);
+	free(subj);
+	cJSON_Delete(attrs);
+	return rc;
+}
+
 int ck_action_run(struct ck_store *s, const cJSON *action, const struct ck_action_ctx *ctx,
                   struct ck_action_result *res)
 {
@@ -296,6 +437,8 @@ int ck_action_run(struct ck_store *s, const cJSON *action, const struct ck_actio
 		return run_webhook(s, action, ctx, res);
 	if (strcmp(type, "republish") == 0)
 		return run_republish(s, action, ctx, res);
+	if (strcmp(type, "notify") == 0)
+		return run_notify(s, action, ctx, res);
 	snprintf(res->error, sizeof(res->error), "unknown action type \"%.64s\"", type);
 	return -EINVAL;
 }

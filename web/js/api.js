@@ -3,6 +3,8 @@
 // use is named here, so a change in docs/api.md is a change in this file.
 
 export const BASE = '/api/v1';
+export const APP = '/app';
+export const STREAM_PATH = BASE + '/stream';
 
 export class ApiError extends Error {
 	constructor(status, body) {
@@ -61,7 +63,7 @@ export async function api(method, path, body, { redirect = true, signal } = {}) 
 
 export function toLogin() {
 	const next = location.pathname + location.search;
-	location.assign('/login.html?next=' + encodeURIComponent(next));
+	location.assign(APP + '/login.html?next=' + encodeURIComponent(next));
 }
 
 export const get = (p, o) => api('GET', p, undefined, o);
@@ -90,23 +92,38 @@ export async function all(path, params = {}, max = 5000) {
 	}
 }
 
-// ---- session ------------------------------------------------------------
+// ---- session (docs/api.md "Authentication and roles") --------------------
 export const session = {
-	login: (username, password) => api('POST', '/session', { username, password }, { redirect: false }),
-	current: () => api('GET', '/session', undefined, { redirect: false }),
-	logout: () => api('DELETE', '/session', undefined, { redirect: false }),
+	login: (username, password) => api('POST', '/auth/login', { username, password }, { redirect: false }),
+	current: () => api('GET', '/auth/session', undefined, { redirect: false }),
+	logout: () => api('POST', '/auth/logout', {}, { redirect: false }),
+	password: (password, newPassword) => post('/auth/password', { password, newPassword }),
 };
 
-// ---- calls (work orders) ------------------------------------------------
+// ---- calls --------------------------------------------------------------
 export const calls = {
-	list: (params) => get('/workorders' + q(params)),
-	all: (params, max) => all('/workorders', params, max),
-	get: (id) => get('/workorders/' + enc(id)),
-	claim: (id) => post(`/workorders/${enc(id)}/claim`),
-	arrive: (id) => post(`/workorders/${enc(id)}/arrive`),
-	resolve: (id, reason, note) => post(`/workorders/${enc(id)}/resolve`, { reason, note: note || undefined }),
-	release: (id) => post(`/workorders/${enc(id)}/release`),
-	cancel: (id, reason) => post(`/workorders/${enc(id)}/cancel`, { reason: reason || undefined }),
+	list: (params) => get('/calls' + q(params)),
+	all: (params, max) => all('/calls', params, max),
+	get: (id) => get('/calls/' + enc(id)),
+	claim: (id, driver) => post(`/calls/${enc(id)}/claim`, driver ? { driver } : {}),
+	arrive: (id) => post(`/calls/${enc(id)}/arrive`),
+	resolve: (id, reason, note) => post(`/calls/${enc(id)}/resolve`, { reason, note: note || undefined }),
+	release: (id) => post(`/calls/${enc(id)}/release`),
+	cancel: (id, reason) => post(`/calls/${enc(id)}/cancel`, { reason }),
+	/** Calls created in [from, to): pages newest first until past from. */
+	async window(from, to, max = 20000) {
+		const items = [];
+		let after = null;
+		for (;;) {
+			const page = await get('/calls' + q({ limit: 500, after }));
+			for (const c of page.items || []) {
+				if (c.createdAt >= from && c.createdAt < to) items.push(c);
+			}
+			const last = (page.items || []).at(-1);
+			after = page.next;
+			if (!after || !last || last.createdAt < from || items.length >= max) return items;
+		}
+	},
 };
 
 // ---- the rest of the model ----------------------------------------------
@@ -128,7 +145,10 @@ export const rules = {
 
 export const kinds = {
 	all: () => all('/kinds'),
-	put: (name, k) => put('/kinds/' + enc(name), k),
+	templates: () => get('/kinds/templates').then((d) => d.items || []),
+	create: (k) => post('/kinds', k),
+	replace: (name, k) => put('/kinds/' + enc(name), k),
+	remove: (name) => del('/kinds/' + enc(name)),
 };
 
 export const channels = {
@@ -142,7 +162,7 @@ export const channels = {
 export const users = {
 	all: () => all('/users'),
 	create: (u) => post('/users', u),
-	update: (name, u) => api('PATCH', '/users/' + enc(name), u),
+	update: (name, u) => put('/users/' + enc(name), u),
 	remove: (name) => del('/users/' + enc(name)),
 };
 
@@ -159,4 +179,9 @@ export const events = {
 	list: (params) => get('/events' + q(params)),
 };
 
-export const STREAM_PATH = BASE + '/stream';
+
+// ---- reports (docs/api.md "Reports") ---------------------------------------
+export const reports = {
+	by: (by, from, to) => get('/reports/calls' + q({ by, from, to })),
+	csvUrl: (from, to) => BASE + '/reports/calls.csv' + q({ from, to }),
+};

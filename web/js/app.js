@@ -7,15 +7,15 @@ import { session, setCsrf, toLogin } from './api.js';
 import { h, $ } from './dom.js';
 
 export const PAGES = [
-	{ id: 'driver', href: '/driver.html', label: 'Calls', roles: ['driver', 'supervisor', 'admin'] },
-	{ id: 'board', href: '/board.html', label: 'Board', roles: ['supervisor', 'admin'] },
-	{ id: 'reports', href: '/reports.html', label: 'Reports', roles: ['supervisor', 'admin'] },
-	{ id: 'admin', href: '/admin.html', label: 'Admin', roles: ['admin'] },
+	{ id: 'driver', href: '/app/driver.html', label: 'Calls', roles: ['driver', 'supervisor', 'admin'] },
+	{ id: 'board', href: '/app/board.html', label: 'Board', roles: ['supervisor', 'admin'] },
+	{ id: 'reports', href: '/app/reports.html', label: 'Reports', roles: ['supervisor', 'admin'] },
+	{ id: 'admin', href: '/app/admin.html', label: 'Admin', roles: ['admin'] },
 ];
 
 /** The page a role lands on after login. */
 export function homeFor(role) {
-	return role === 'driver' ? '/driver.html' : '/board.html';
+	return role === 'driver' ? '/app/driver.html' : '/app/board.html';
 }
 
 export function allowed(pageId, role) {
@@ -84,7 +84,7 @@ export function showLiveState(state) {
 async function logout() {
 	try { await session.logout(); } catch (_) { /* gone already */ }
 	setCsrf(null);
-	location.assign('/login.html');
+	location.assign('/app/login.html');
 }
 
 export function showFatal(text) {

@@ -8,7 +8,7 @@ import { boot, showLiveState, showError, clearError } from './app.js';
 import { h, $, startTimers, duration, ago, toast, minutes } from './dom.js';
 import { Live } from './live.js';
 import {
-	norm, isOpen, byUrgency, STATUS_LABEL, kindLabel, place, callFromEvent, noteArrival, durations,
+	norm, isOpen, byUrgency, STATUS_LABEL, kindLabel, place, callFromEvent, noteArrival, durations, newer,
 } from './calls.js';
 import { batteryState } from './health.js';
 
@@ -46,9 +46,14 @@ function actions(c) {
 }
 
 async function act(c, what) {
-	if (what === 'cancel' && !confirm(`Cancel the call at ${place(c)}?`)) return;
+	let reason = null;
+	if (what === 'cancel') {
+		reason = prompt(`Cancel the call at ${place(c)}? Reason:`, 'cancelled by supervisor');
+		if (reason === null) return;
+		reason = reason.trim() || 'cancelled by supervisor';
+	}
 	try {
-		const doc = what === 'cancel' ? await callsApi.cancel(c.id, 'cancelled by supervisor') : await callsApi.release(c.id);
+		const doc = what === 'cancel' ? await callsApi.cancel(c.id, reason) : await callsApi.release(c.id);
 		const n = callFromEvent(doc);
 		if (n) upsert(n);
 		toast(what === 'cancel' ? `Cancelled: ${place(c)}` : `Back in the queue: ${place(c)}`);
@@ -117,24 +122,29 @@ function renderHealth() {
 		h('td', {}, (t.attributes && t.attributes.location) || h('span', { class: 'muted' }, '–')),
 		h('td', {}, t.enabled === false ? h('span', { class: 'badge cancelled' }, 'disabled')
 			: offline ? h('span', { class: 'badge urgent' }, 'offline') : h('span', { class: 'badge ok' }, 'online')),
-		h('td', { class: 'num' }, battery.text, battery.low ? h('span', { class: 'badge urgent', style: 'margin-left:.4rem' }, 'low') : null),
+		h('td', { class: 'num' }, battery.text, battery.low ? h('span', { class: 'badge urgent after' }, 'low') : null),
 		h('td', { title: t.lastSeenAt ? new Date(t.lastSeenAt).toISOString() : 'never' }, ago(t.lastSeenAt, now)))));
 	$('#no-health').hidden = shown.length > 0;
 }
 
 function upsert(c, live = false, name = '') {
-	state.calls.set(c.id, c);
 	if (live) noteArrival(c, name);
+	if (!newer(state.calls.get(c.id), c)) return;
+	state.calls.set(c.id, c);
 	renderCalls();
 }
 
 async function loadCalls() {
 	const [open, recent] = await Promise.all([
-		Promise.all(['raised', 'claimed', 'arrived'].map((s) => callsApi.all({ status: s }, 2000))).then((x) => x.flat()),
+		callsApi.all({ status: 'open' }, 5000),
 		callsApi.list({ limit: 100 }).then((p) => p.items || []),
 	]);
 	const m = new Map();
-	for (const w of [...recent, ...open]) m.set(w.id, norm(w));
+	for (const w of [...recent, ...open]) {
+		const c = norm(w);
+		const cur = state.calls.get(c.id);
+		m.set(c.id, cur && !newer(cur, c) ? cur : c);
+	}
 	state.calls = m;
 	renderCalls();
 	clearError();
@@ -163,7 +173,7 @@ async function main() {
 		renderHealth();
 	};
 	const live = new Live({
-		handlers: { workorder: onCall('workorder'), call: onCall('call'), message: onCall('message'), thing: onThing },
+		handlers: { 'call.created': onCall('call.created'), 'call.updated': onCall('call.updated'), thing: onThing },
 		onSync: sync,
 		onState: showLiveState,
 	});

@@ -8,14 +8,19 @@ export const CLOSED = ['resolved', 'cancelled'];
 const PRIORITY_RANK = { urgent: 0, critical: 0, high: 1, normal: 2, low: 3 };
 export const PRIORITIES = ['low', 'normal', 'urgent'];
 
-export const DEFAULT_REASONS = [
-	{ value: 'done', label: 'Done as asked' },
-	{ value: 'no-load', label: 'Nothing to pick up' },
-	{ value: 'wrong-button', label: 'Pressed by mistake' },
-	{ value: 'parts', label: 'Parts delivered' },
-	{ value: 'tooling', label: 'Tooling fixed' },
-	{ value: 'other', label: 'Other' },
-];
+/** Closure reasons offered to the driver, by the kind's template. The text
+ * is what is stored, so the reports rank readable causes. */
+const REASONS = {
+	'pallet-pickup': ['Picked up', 'Nothing to pick up', 'Pressed by mistake', 'Other'],
+	'service-request': ['Done as asked', 'Not needed any more', 'Pressed by mistake', 'Other'],
+	'patient-call': ['Assisted', 'Needed a nurse', 'Pressed by mistake', 'Other'],
+	andon: ['Parts delivered', 'Tooling fixed', 'Line restarted', 'Quality issue handled', 'Pressed by mistake', 'Other'],
+};
+export const DEFAULT_REASONS = ['Done as asked', 'Nothing to do', 'Pressed by mistake', 'Other'];
+
+export function reasonsForKind(kind) {
+	return (kind && REASONS[kind.template]) || DEFAULT_REASONS;
+}
 
 const pick = (o, ...names) => {
 	for (const n of names) if (o[n] !== undefined && o[n] !== null) return o[n];
@@ -45,9 +50,12 @@ export function norm(w) {
 		arrivedAt: pick(w, 'arrivedAt'),
 		resolvedAt: pick(w, 'resolvedAt', 'closedAt'),
 		cancelledAt: pick(w, 'cancelledAt'),
-		reason: pick(w, 'reason', 'closureReason', 'closeReason'),
+		reason: pick(w, 'closureReason', 'reason', 'closeReason'),
 		escalation: typeof esc === 'number' ? esc : Array.isArray(esc) ? esc.length : esc && esc.level ? esc.level : 0,
 		updatedAt: pick(w, 'updatedAt'),
+		lastPressAt: pick(w, 'lastPressAt'),
+		closedBy: pick(w, 'closedBy'),
+		version: Number(pick(w, 'version') || 0),
 	};
 }
 
@@ -91,14 +99,23 @@ export function durations(c) {
 	};
 }
 
-/** The call carried by a live event, whatever its envelope:
- * the work order itself, {workorder: {...}}, {call: {...}} or {data: {...}}. */
+/** The call carried by a live event: {"change":"claimed","call":{...}}
+ * (docs/api.md, live updates); a bare call object is accepted too. */
 export function callFromEvent(d) {
 	if (!d || typeof d !== 'object') return null;
-	const inner = d.workorder || d.call || d.data || d.object;
-	if (inner && typeof inner === 'object' && inner.id !== undefined) return norm(inner);
-	if (d.id !== undefined && (d.kind !== undefined || d.status !== undefined)) return norm(d);
-	return null;
+	const inner = d.call || d.workorder || d.data;
+	let c = null;
+	if (inner && typeof inner === 'object' && inner.id !== undefined) c = norm(inner);
+	else if (d.id !== undefined && (d.kind !== undefined || d.status !== undefined)) c = norm(d);
+	if (c && d.change) c.change = d.change;
+	return c;
+}
+
+/** Keeps the newer of two copies of a call (by version, then updatedAt). */
+export function newer(old, c) {
+	if (!old) return true;
+	if (c.version && old.version) return c.version >= old.version;
+	return (c.updatedAt || 0) >= (old.updatedAt || 0);
 }
 
 /** Tells listeners (the benchmark among them) when a call event reached the page. */

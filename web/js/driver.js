@@ -9,7 +9,7 @@ import { boot, showLiveState, showError, clearError } from './app.js';
 import { h, $, startTimers, toast, announce, clock, duration } from './dom.js';
 import { Live } from './live.js';
 import {
-	norm, isOpen, byUrgency, STATUS_LABEL, kindLabel, place, DEFAULT_REASONS, callFromEvent, noteArrival,
+	norm, isOpen, byUrgency, STATUS_LABEL, kindLabel, place, reasonsForKind, callFromEvent, noteArrival, newer,
 } from './calls.js';
 import { chime, soundWanted, setSoundWanted, unlock, soundReady } from './sound.js';
 
@@ -100,8 +100,9 @@ function place_(ul, items) {
 
 function upsert(c, { live = false, event = '' } = {}) {
 	const before = state.calls.get(c.id);
-	state.calls.set(c.id, c);
 	if (live) noteArrival(c, event);
+	if (!newer(before, c)) return;
+	state.calls.set(c.id, c);
 	if (live && c.status === 'raised' && (!before || before.status !== 'raised') && visible(c)) {
 		render();
 		const card = cards.get(c.id);
@@ -154,10 +155,7 @@ async function refreshOne(id) {
 }
 
 function reasonsFor(kind) {
-	const k = state.kinds.get(kind);
-	const r = k && (k.reasons || k.closureReasons);
-	if (Array.isArray(r) && r.length) return r.map((x) => (typeof x === 'string' ? { value: x, label: x } : x));
-	return DEFAULT_REASONS;
+	return reasonsForKind(state.kinds.get(kind)).map((x) => ({ value: x, label: x }));
 }
 
 function resolveDialog(id) {
@@ -167,20 +165,20 @@ function resolveDialog(id) {
 	$('#resolve-where').textContent = `${kindLabel(c.kind)} at ${place(c)}`;
 	const box = $('#reasons');
 	box.replaceChildren(...reasonsFor(c.kind).map((r, i) =>
-		h('label', { style: 'display:flex;align-items:center;gap:.5rem;min-height:48px;font-weight:400' },
-			h('input', { type: 'radio', name: 'reason', value: r.value, required: true, checked: i === 0, style: 'width:1.5rem;height:1.5rem' }),
+		h('label', { class: 'choice' },
+			h('input', { type: 'radio', name: 'reason', value: r.value, required: true, checked: i === 0 }),
 			r.label)));
 	$('#resolve-note').value = '';
 	dlg.returnValue = '';
 	dlg.onclose = async () => {
 		if (dlg.returnValue !== 'ok') return;
-		const reason = (box.querySelector('input:checked') || {}).value || 'done';
+		const reason = (box.querySelector('input:checked') || {}).value || 'Done as asked';
 		const note = $('#resolve-note').value.trim();
 		try {
 			await callsApi.resolve(id, reason, note);
 			clearError();
 			const cur = state.calls.get(id);
-			if (cur) state.calls.set(id, { ...cur, status: 'resolved' });
+			if (cur) state.calls.set(id, { ...cur, status: 'resolved', version: cur.version + 1 });
 			render();
 			toast(`Done: ${place(c)}`);
 		} catch (e) {
@@ -191,10 +189,14 @@ function resolveDialog(id) {
 }
 
 async function load() {
-	const [raised, claimed, arrived] = await Promise.all(
-		['raised', 'claimed', 'arrived'].map((s) => callsApi.all({ status: s }, 2000)));
+	const open = await callsApi.all({ status: 'open' }, 5000);
 	const fresh = new Map();
-	for (const w of [...raised, ...claimed, ...arrived]) fresh.set(w.id, norm(w));
+	for (const w of open) {
+		const c = norm(w);
+		const live = state.calls.get(c.id);
+		// an event newer than this list (it arrived while the list loaded) wins
+		fresh.set(c.id, live && !newer(live, c) ? live : c);
+	}
 	state.calls = fresh;
 	state.loaded = true;
 	clearError();
@@ -204,9 +206,10 @@ async function load() {
 async function loadKinds() {
 	try {
 		const ks = await kindsApi.all();
-		for (const k of ks) state.kinds.set(k.name || k.kind, k);
+		for (const k of ks) state.kinds.set(k.name, k);
 		const sel = $('#kind-filter');
-		for (const k of ks) sel.append(h('option', { value: k.name || k.kind }, kindLabel(k.name || k.kind)));
+		for (const k of ks) sel.append(h('option', { value: k.name }, k.title || kindLabel(k.name)));
+		render();
 	} catch (_) {
 		// no kinds endpoint: offer the kinds seen in calls
 		const sel = $('#kind-filter');
@@ -241,7 +244,7 @@ async function main() {
 	startTimers(document);
 	const onCall = (name) => (d) => { const c = callFromEvent(d); if (c) upsert(c, { live: true, event: name }); };
 	const live = new Live({
-		handlers: { workorder: onCall('workorder'), call: onCall('call'), message: onCall('message') },
+		handlers: { 'call.created': onCall('call.created'), 'call.updated': onCall('call.updated') },
 		onSync: load,
 		onState: showLiveState,
 	});

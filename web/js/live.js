@@ -1,22 +1,26 @@
-// The live stream: one EventSource on clickd's Server-Sent Events endpoint,
-// reopened with backoff whenever it closes, and a full reload of the page's
-// data (onSync) after every (re)connection, so that nothing that happened
-// while the tablet was offline is missed. A quiet stream is treated as dead
-// after `staleMs` without any event (the server sends a heartbeat).
+// The live stream (docs/api.md, "Live updates"): one EventSource on
+// /api/v1/stream. The browser reconnects it by itself and sends
+// Last-Event-ID, so clickd replays what was missed; when the stream is
+// closed for good (an error status, a dead network) it is reopened here
+// with backoff and jitter. After every `hello` and every `resync` the page
+// reloads its lists (onSync), so a tablet that was offline for an hour
+// still ends up right. Keep-alive pings are SSE comments, which pages
+// cannot see, so a quiet stream is checked with a cheap request every
+// `checkMs`: if that fails the network is gone and the stream is reopened.
 
 import { STREAM_PATH, session, toLogin } from './api.js';
 
 export class Live {
 	/**
 	 * handlers: { [eventName]: (data, MessageEvent) => void }
-	 * onSync: () => Promise, called after each open
+	 * onSync: () => Promise, after each hello and resync
 	 * onState: (state) => void with 'connecting' | 'live' | 'reconnecting' | 'offline'
 	 */
-	constructor({ handlers = {}, onSync, onState, staleMs = 45000, path = STREAM_PATH } = {}) {
+	constructor({ handlers = {}, onSync, onState, checkMs = 30000, path = STREAM_PATH } = {}) {
 		this.handlers = handlers;
 		this.onSync = onSync || (async () => {});
 		this.onState = onState || (() => {});
-		this.staleMs = staleMs;
+		this.checkMs = checkMs;
 		this.path = path;
 		this.es = null;
 		this.attempt = 0;
@@ -24,14 +28,16 @@ export class Live {
 		this.watchdog = 0;
 		this.lastEventAt = 0;
 		this.stopped = false;
+		this.state = '';
 		addEventListener('online', () => this.reconnectNow());
 		addEventListener('offline', () => this.setState('offline'));
 		document.addEventListener('visibilitychange', () => {
-			if (document.visibilityState === 'visible' && (!this.es || this.es.readyState === 2)) this.reconnectNow();
+			if (document.visibilityState === 'visible' && (!this.es || this.es.readyState === EventSource.CLOSED)) this.reconnectNow();
 		});
 	}
 
 	setState(s) {
+		if (s === this.state) return;
 		this.state = s;
 		this.onState(s);
 	}
@@ -39,6 +45,8 @@ export class Live {
 	start() {
 		this.stopped = false;
 		this.open();
+		clearInterval(this.watchdog);
+		this.watchdog = setInterval(() => this.check(), this.checkMs);
 		return this;
 	}
 
@@ -60,35 +68,45 @@ export class Live {
 			this.attempt = 0;
 			this.lastEventAt = Date.now();
 			this.setState('live');
-			Promise.resolve(this.onSync()).catch((e) => console.warn('sync failed', e));
 		};
 		es.onerror = () => {
 			if (this.stopped || es !== this.es) return;
-			// CONNECTING: the browser retries by itself; CLOSED: we must.
+			// CONNECTING: the browser retries by itself (with Last-Event-ID);
+			// CLOSED: it gave up (an error status), so we reopen.
 			if (es.readyState === EventSource.CLOSED) this.scheduleReconnect();
 			else this.setState(navigator.onLine === false ? 'offline' : 'reconnecting');
 		};
 		const seen = () => { this.lastEventAt = Date.now(); };
-		es.onmessage = (ev) => { seen(); this.dispatch('message', ev); };
+		const sync = () => {
+			seen();
+			this.setState('live');
+			Promise.resolve(this.onSync()).catch((e) => console.warn('sync failed', e));
+		};
+		es.addEventListener('hello', sync);
+		es.addEventListener('resync', sync);
 		for (const name of Object.keys(this.handlers)) {
-			if (name === 'message') continue;
 			es.addEventListener(name, (ev) => { seen(); this.dispatch(name, ev); });
 		}
-		for (const name of ['ping', 'heartbeat', 'hello']) {
-			if (!this.handlers[name]) es.addEventListener(name, seen);
-		}
-		clearInterval(this.watchdog);
-		this.watchdog = setInterval(() => {
-			if (this.state === 'live' && Date.now() - this.lastEventAt > this.staleMs) this.scheduleReconnect();
-		}, 5000);
 	}
 
 	dispatch(name, ev) {
-		const fn = this.handlers[name];
-		if (!fn) return;
 		let data = ev.data;
 		try { data = JSON.parse(ev.data); } catch (_) { /* plain text event */ }
-		try { fn(data, ev); } catch (e) { console.error('handler', name, e); }
+		try { this.handlers[name](data, ev); } catch (e) { console.error('handler', name, e); }
+	}
+
+	/** A quiet stream may be a dead one: one request tells. */
+	async check() {
+		if (this.stopped || document.visibilityState !== 'visible') return;
+		if (this.state === 'live' && Date.now() - this.lastEventAt < this.checkMs) return;
+		try {
+			await session.current();
+			this.lastEventAt = Date.now();
+			if (!this.es || this.es.readyState === EventSource.CLOSED) this.reconnectNow();
+		} catch (e) {
+			if (e.status === 401) { toLogin(); return; }
+			this.scheduleReconnect();
+		}
 	}
 
 	async scheduleReconnect() {
@@ -97,7 +115,7 @@ export class Live {
 		this.es = null;
 		this.attempt++;
 		this.setState(navigator.onLine === false ? 'offline' : 'reconnecting');
-		// A closed stream may mean the session ended: ask once, go to login on 401.
+		// A refused stream may mean the session ended: ask, go to login on 401.
 		try {
 			await session.current();
 		} catch (e) {
