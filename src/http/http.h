@@ -36,6 +36,8 @@ struct ck_api_env {
 	/* Returns the broker state name; called from the HTTP thread. */
 	const char *(*broker_state)(void *arg);
 	void *arg;
+	const char *web_dir; /* the web app's files (GET /, /app/...); NULL: none */
+	int cookie_secure;   /* session cookies get the Secure attribute */
 };
 
 struct ck_api_request {
@@ -48,6 +50,22 @@ struct ck_api_request {
 	void *conn;
 	/* Long polling; NULL when the caller cannot park the request. */
 	struct ck_api_wait *wait;
+	/* Who asks (set by the server before routing): "admin-token" for the
+	 * bearer token, else the session's user; role "admin", "supervisor" or
+	 * "driver"; session_hash and csrf are NULL for the bearer token. peer
+	 * is the client address. reply is NULL outside the server. */
+	const char *user, *role, *session_hash, *csrf, *peer;
+	int64_t session_expires_ms;
+	struct ck_api_reply *reply;
+};
+
+/* What a handler may add to its response besides the JSON document. */
+struct ck_api_reply {
+	char set_cookie[256]; /* a Set-Cookie header value, or "" */
+	int retry_after_s;    /* a Retry-After header when > 0 */
+	char *raw;            /* malloc'd body sent instead of the document */
+	size_t raw_len;
+	const char *raw_type; /* its Content-Type */
 };
 
 /*
@@ -88,6 +106,10 @@ int ck_http_start(const char *addr, int port, const struct ck_api_env *env, stru
 
 /* Stops serving and frees the server. */
 void ck_http_stop(struct ck_http *h);
+
+/* Tells live-update streams (GET /api/v1/stream) that calls may have
+ * changed in the store. Any thread; NULL is a no-op. */
+void ck_http_notify(struct ck_http *h);
 
 /* Parses "ADDR:PORT" (IPv4 dotted quad or "localhost"). Returns 0 or -EINVAL. */
 int ck_parse_hostport(const char *s, char *addr, size_t addr_len, int *port);
