@@ -412,8 +412,7 @@ static int run_notify(struct ck_store *s, const cJSON *action, const struct ck_a
 		.max_age_ms = cJSON_IsNumber(age) ? max_age_ms(action) : 0,
 	};
 	struct ck_channels_result cres;
-	rc = ck_channels_notify(s, channel->valuestring, subj, text, attrs, &o, ctx->now_ms,
-	                        &cres);
+	rc = ck_channels_notify(s, channel->valuestring, subj, text, attrs, &o, ctx->now_ms, &cres);
 	if (rc == -ENOENT || rc == -EINVAL) {
 		snprintf(res->error, sizeof(res->error), "notify: %s", cres.error);
 		rc = -EINVAL;

@@ -20,6 +20,7 @@
 #include <mosquitto.h>
 
 #include "core/log.h"
+#include "channels/delivery.h"
 #include "engine/outbox.h"
 #include "store/store_outbox.h"
 
@@ -121,7 +122,11 @@ int ck_courier_http_class(long status)
 
 void ck_courier_destination_key(const char *kind, const char *destination, char *buf, size_t len)
 {
-	if (strcmp(kind, "webhook") != 0) {
+	if (strcmp(kind, "notify-email") == 0 || strcmp(kind, "notify-sms") == 0) {
+		snprintf(buf, len, "%s", kind); /* one SMTP server or gateway per kind */
+		return;
+	}
+	if (strcmp(kind, "webhook") != 0 && strcmp(kind, "notify-webhook") != 0) {
 		snprintf(buf, len, "mqtt");
 		return;
 	}
@@ -383,6 +388,28 @@ static int deliver_mqtt(struct worker *w, const struct job *j, char *err, size_t
 	return 0;
 }
 
+/* Email, SMS and signed webhooks of channel subscriptions (delivery.h). */
+static int deliver_channel(struct worker *w, const struct job *j, char *err, size_t err_len)
+{
+	if (!w->curl)
+		w->curl = curl_easy_init();
+	if (!w->curl) {
+		snprintf(err, err_len, "cannot create an HTTP client");
+		return 1;
+	}
+	struct ck_delivery d = {
+		.key = j->key,
+		.kind = j->kind,
+		.destination = j->destination,
+		.payload = j->payload,
+		.payload_len = j->payload_len,
+		.attempt = j->attempts + 1,
+		.timeout_ms = (long)w->c->cfg.http_timeout_ms,
+		.now_ms = now_ms(),
+	};
+	return ck_delivery_run(w->store, w->curl, &d, err, err_len);
+}
+
 /* --- settling ---------------------------------------------------------- */
 
 static const cJSON *rule_error_action(struct ck_store *s, const char *rule, cJSON **doc)
@@ -425,7 +452,9 @@ static void settle(struct worker *w, const struct job *j, int outcome, const cha
 			        j->destination, why);
 		}
 	}
-	if (rc == 0 && final && strstr(j->key, "/error") == NULL) {
+	/* Entries without a rule (channel messages published directly) have no
+	 * error action to settle. */
+	if (rc == 0 && final && j->rule[0] && strstr(j->key, "/error") == NULL) {
 		cJSON *doc = NULL;
 		const cJSON *error_action = rule_error_action(s, j->rule, &doc);
 		struct ck_outbox_origin origin = {
@@ -486,7 +515,9 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&c->lock);
 
 		char err[ERR_MAX] = "";
-		int outcome = strcmp(j->kind, "webhook") == 0
+		int outcome = ck_delivery_is_channel(j->kind) && !ck_delivery_is_mqtt(j->kind)
+		                  ? deliver_channel(w, j, err, sizeof(err))
+		              : strcmp(j->kind, "webhook") == 0
 		                  ? deliver_http(w, j, err, sizeof(err))
 		                  : deliver_mqtt(w, j, err, sizeof(err));
 		settle(w, j, outcome, err);

@@ -287,6 +287,25 @@ const char *const ck_store_migrations[] = {
 	"  sent INTEGER NOT NULL DEFAULT 0,"
 	"  created_ms INTEGER NOT NULL);"
 	"CREATE INDEX channel_spend_month ON channel_spend(channel, month);",
+	/* functions (docs/functions.md): definitions, and their recent runs. */
+	"CREATE TABLE function("
+	"  name TEXT PRIMARY KEY,"
+	"  definition TEXT NOT NULL," /* the validated definition, JSON */
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER);"
+	"CREATE TABLE function_run("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  function TEXT NOT NULL,"
+	"  request_id TEXT NOT NULL,"
+	"  trigger TEXT NOT NULL,"
+	"  attempt INTEGER NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  error TEXT,"
+	"  started_ms INTEGER NOT NULL,"
+	"  duration_us INTEGER NOT NULL,"
+	"  result TEXT,"
+	"  log TEXT);"
+	"CREATE INDEX function_run_function ON function_run(function, id);",
 };
 
 const int ck_store_n_migrations =
