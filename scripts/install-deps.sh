@@ -9,7 +9,7 @@ libclang-rt-14-dev \
 mosquitto mosquitto-clients libmosquitto-dev mosquitto-dev \
 libssl-dev openssl libsqlite3-dev sqlite3 libcjson-dev libmicrohttpd-dev \
 libcurl4-openssl-dev python3 ca-certificates procps iproute2 \
-libevdev-dev libgpiod-dev"
+libevdev-dev libgpiod-dev liblua5.4-dev"
 
 missing=""
 for p in $PKGS; do
