@@ -307,6 +307,12 @@ int ck_plugin_journal_reopen(struct ck_plugin_journal *j)
 	}
 	snprintf(sql, sizeof(sql), "PRAGMA synchronous=%s", j->cfg.sync_full ? "FULL" : "NORMAL");
 	if (exec(j, sql, "synchronous") != 0)
+		goto fail_classified; /* Checkpoints (which fsync) belong off the broker thread:
+		                       * clickd runs a passive one after its batches. The plugin
+		                       * checkpoints itself only when the WAL has grown large, e.g.
+		                       * while clickd is down. */
+	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint=%d", CK_JOURNAL_AUTOCHECKPOINT);
+	if (exec(j, sql, "wal_autocheckpoint") != 0)
 		goto fail_classified;
 	snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit=%lld",
 	         (long long)CK_JOURNAL_WAL_LIMIT);

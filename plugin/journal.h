@@ -32,6 +32,9 @@
 #define CK_JOURNAL_RETENTION_S_DEFAULT (24LL * 3600)
 /* The WAL is truncated back to this size after a checkpoint. */
 #define CK_JOURNAL_WAL_LIMIT (8LL * 1024 * 1024)
+/* WAL pages before the plugin checkpoints on its own (clickd normally does it
+ * first, off the broker thread): about 64 MiB with 4 KiB pages. */
+#define CK_JOURNAL_AUTOCHECKPOINT 16384
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -47,6 +47,7 @@
 #define SNAPSHOT_FILE  "registry.snapshot"
 #define RETRY_MS       1000
 #define PROBE_MS       50
+#define CHECKPOINT_MS  500
 #define SETTLE_MS      20
 #define DRAIN_SLICE    16 /* batches (of CK_INGEST_BATCH rows) per turn of the loop */
 #define SETTLE_LATE_MS 250
@@ -71,7 +72,8 @@ struct server {
 	char endpoint_hosts[2][256];
 	int epfd, sigfd, inofd, timerfd, rulesfd;
 	int64_t restart_at, retry_at; /* 0 when not due */
-	int64_t settle_at[2];         /* re-checks after journal activity; 0 when not due */
+	int64_t checkpoint_at;
+	int64_t settle_at[2]; /* re-checks after journal activity; 0 when not due */
 	struct ck_ingest_stats stats;
 	struct ck_ingest_config ingest_cfg;
 	int64_t acked, acked_at; /* last journal.ack written (-1: none yet), when (monotonic) */
@@ -454,6 +456,17 @@ static void acknowledge(struct server *sv)
  * (signals, the broker, rule changes) in between, by asking the timer to
  * come back at once.
  */
+/* A passive journal checkpoint at most every CHECKPOINT_MS, from clickd's
+ * thread instead of the broker's (see plugin/journal.h). */
+static void checkpoint(struct server *sv)
+{
+	int64_t now = mono_ms();
+	if (now - sv->checkpoint_at < CHECKPOINT_MS)
+		return;
+	sv->checkpoint_at = now;
+	ck_store_journal_checkpoint(sv->store);
+}
+
 static void drain_journal(struct server *sv)
 {
 	int64_t enqueued = sv->stats.enqueued;
@@ -470,6 +483,7 @@ static void drain_journal(struct server *sv)
 		}
 		if (n == 0) {
 			acknowledge(sv);
+			checkpoint(sv);
 			break;
 		}
 		ck_debug("ingest", "processed %d journal rows", n);

@@ -123,6 +123,13 @@ struct ck_journal_row {
  * non-zero stops the scan and that value is returned. Otherwise returns the
  * number of rows seen (>= 0).
  */
+/*
+ * Runs a passive WAL checkpoint on the journal (copies committed pages into
+ * journal.db without blocking the broker's appends), so that the broker's
+ * own thread rarely has to. Returns 0 or -EIO.
+ */
+int ck_store_journal_checkpoint(struct ck_store *s);
+
 int ck_store_journal_read(struct ck_store *s, int64_t after, int limit,
                           int (*fn)(const struct ck_journal_row *row, void *ctx), void *ctx);
 

@@ -142,6 +142,18 @@ int ck_store_attach_journal(struct ck_store *s, const char *path)
 	return 0;
 }
 
+int ck_store_journal_checkpoint(struct ck_store *s)
+{
+	if (!s->journal)
+		return -EINVAL;
+	int rc = sqlite3_wal_checkpoint_v2(s->journal, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+		ck_warn("store", "journal checkpoint: %s", sqlite3_errmsg(s->journal));
+		return -EIO;
+	}
+	return 0;
+}
+
 int ck_store_journal_read(struct ck_store *s, int64_t after, int limit,
                           int (*fn)(const struct ck_journal_row *row, void *ctx), void *ctx)
 {
