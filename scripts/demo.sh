@@ -72,7 +72,7 @@ clickd demo site is running (data in $data).
   Press a button:      $bin/clickbtn --config $data/buttons/dock-1 press single
                        (also aisle-7 and staging; double and long presses are
                        recorded but the pickup rule only acts on single)
-  See the work orders: CLICKD_DATA_DIR=$data CLICKD_SERVER=http://$http \
+  See the work orders: CLICKD_DATA_DIR=$data CLICKD_SERVER=http://$http \\
                          $bin/clickctl workorders list
   Or over HTTP:        curl -H "Authorization: Bearer \$(cat $data/admin.token)" \\
                          http://$http/api/v1/workorders
