@@ -3,6 +3,7 @@
  * the ingest transaction.
  */
 #include "engine/actions.h"
+#include "engine/store_actions.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -207,6 +208,10 @@ int ck_action_validate(const cJSON *action, char *why, size_t why_len)
 	}
 	if (strcmp(type->valuestring, "workorder") == 0)
 		return validate_workorder(action, why, why_len);
+	if (strcmp(type->valuestring, "queue") == 0)
+		return ck_store_action_queue_validate(action, why, why_len);
+	if (strcmp(type->valuestring, "table") == 0)
+		return ck_store_action_table_validate(action, why, why_len);
 	if (strcmp(type->valuestring, "webhook") == 0)
 		return validate_webhook(action, why, why_len);
 	if (strcmp(type->valuestring, "republish") == 0)
@@ -432,6 +437,10 @@ int ck_action_run(struct ck_store *s, const cJSON *action, const struct ck_actio
 	const char *type = ck_action_type(action);
 	if (strcmp(type, "workorder") == 0)
 		return run_workorder(s, action, ctx, res);
+	if (strcmp(type, "queue") == 0)
+		return ck_store_action_queue_run(s, action, ctx, res);
+	if (strcmp(type, "table") == 0)
+		return ck_store_action_table_run(s, action, ctx, res);
 	if (strcmp(type, "webhook") == 0)
 		return run_webhook(s, action, ctx, res);
 	if (strcmp(type, "republish") == 0)

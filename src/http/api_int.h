@@ -35,6 +35,8 @@ extern const struct ck_api_route ck_api_routes_rules[];
 extern const struct ck_api_route ck_api_routes_outbox[];
 extern const struct ck_api_route ck_api_routes_policies[];
 extern const struct ck_api_route ck_api_routes_metrics[];
+extern const struct ck_api_route ck_api_routes_queues[];
+extern const struct ck_api_route ck_api_routes_tables[];
 extern const struct ck_api_route ck_api_routes_certs[];
 
 /* After a registry change: rewrites the snapshot and, when trust is set,

@@ -20,6 +20,8 @@
 #include <microhttpd.h>
 
 #include "core/log.h"
+#include "http/longpoll.h"
+#include "store/store_queues.h"
 
 #define API_PREFIX   "/api/v1"
 #define METRICS_PATH "/metrics"
@@ -28,13 +30,32 @@ struct ck_http {
 	struct MHD_Daemon *daemon;
 	const struct ck_api_env *env;
 	int fd;
+	struct ck_longpoll *lp; /* parked long-poll requests (queue receives) */
 };
 
 struct request_state {
 	char *body;
 	size_t len;
 	bool too_large;
+	struct ck_api_wait wait;
 };
+
+/* Queue messages (256 KiB of text, escaped in JSON) and table items (400
+ * KiB) need more than the other routes' 64 KiB. */
+static size_t body_max(const char *url)
+{
+	if (strncmp(url, API_PREFIX "/queues/", strlen(API_PREFIX "/queues/")) == 0 ||
+	    strncmp(url, API_PREFIX "/tables/", strlen(API_PREFIX "/tables/")) == 0)
+		return CK_HTTP_BODY_MAX_LARGE;
+	return CK_HTTP_BODY_MAX;
+}
+
+/* Called by the long-poll waker thread: the request's handler runs again. */
+static void resume_request(void *conn, void *ctx)
+{
+	(void)ctx;
+	MHD_resume_connection(conn);
+}
 
 int ck_parse_hostport(const char *s, char *addr, size_t addr_len, int *port)
 {
@@ -128,7 +149,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_data_size > 0) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
-		if (st->too_large || st->len + n > CK_HTTP_BODY_MAX) {
+		if (st->too_large || st->len + n > body_max(url)) {
 			st->too_large = true;
 			return MHD_YES;
 		}
@@ -150,7 +171,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return send_json(conn, 404, ck_api_error("not_found", "no such endpoint"));
 	const char *path = metrics ? url : url + strlen(API_PREFIX);
 	if (st->too_large)
-		return send_json(conn, 413, ck_api_error("too_large", "request body over 64 KiB"));
+		return send_json(conn, 413,
+		                 ck_api_error("too_large", body_max(url) == CK_HTTP_BODY_MAX
+		                                               ? "request body over 64 KiB"
+		                                               : "request body over 2 MiB"));
 
 	bool public_route = (strcmp(path, "/health") == 0 && strcmp(method, "GET") == 0) ||
 	                    (metrics && peer_is_loopback(conn));
@@ -168,9 +192,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		.body_len = st->len,
 		.query = query_arg,
 		.conn = conn,
+		.wait = &st->wait,
 	};
 	cJSON *doc = NULL;
+	st->wait.generation = ck_longpoll_generation(h->lp);
 	int status = ck_api_handle(h->env, &req, &doc);
+	if (status == CK_API_SUSPEND) {
+		MHD_suspend_connection(conn);
+		int rc = ck_longpoll_park(h->lp, conn, st->wait.wake_ms, st->wait.generation);
+		if (rc != 0) {
+			/* Something changed meanwhile, or the server is stopping:
+			 * run the handler again now (without waiting when stopping). */
+			if (rc != -EAGAIN)
+				st->wait.until_ms = 1;
+			MHD_resume_connection(conn);
+		}
+		return MHD_YES;
+	}
 	return send_json(conn, status, doc);
 }
 
@@ -229,18 +267,27 @@ int ck_http_start(const char *addr, int port, const struct ck_api_env *env, stru
 	}
 	h->env = env;
 	h->fd = fd;
+	if (ck_longpoll_new(resume_request, h, &h->lp) != 0) {
+		snprintf(err, err_len, "cannot start the HTTP long-poll thread");
+		close(fd);
+		free(h);
+		return -ENOMEM;
+	}
 	h->daemon = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-	    on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_LISTEN_SOCKET, fd,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_CONNECTION_LIMIT, 256,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)(128 * 1024), MHD_OPTION_END);
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+	        MHD_ALLOW_SUSPEND_RESUME,
+	    0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+	    MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_CONNECTION_LIMIT, 256, MHD_OPTION_CONNECTION_TIMEOUT, 30,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_END);
 	if (!h->daemon) {
 		snprintf(err, err_len, "cannot start the HTTP server on %s:%d", addr, port);
+		ck_longpoll_free(h->lp);
 		close(fd);
 		free(h);
 		return -EIO;
 	}
+	ck_store_queue_listen(ck_longpoll_notify, h->lp);
 	ck_info("http", "API listening on http://%s:%d/api/v1", addr, port);
 	*out = h;
 	return 0;
@@ -250,7 +297,12 @@ void ck_http_stop(struct ck_http *h)
 {
 	if (!h)
 		return;
+	ck_store_queue_listen(NULL, NULL);
+	/* Parked requests are resumed first (and parking refused from then
+	 * on), so none is left suspended when the daemon stops. */
+	ck_longpoll_stop(h->lp);
 	MHD_stop_daemon(h->daemon);
+	ck_longpoll_free(h->lp);
 	close(h->fd);
 	free(h);
 }
