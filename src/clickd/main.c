@@ -50,6 +50,9 @@ static void usage(FILE *f)
 	    "                      topic and payload from the same thing within N ms is\n"
 	    "                      a device retry, recorded as a duplicate (default 3000;\n"
 	    "                      0 turns this off)\n"
+	    "  --function-retry-ms N\n"
+	    "                      a function that failed is retried after N ms, then 2N\n"
+	    "                      (default 60000, as AWS Lambda's asynchronous invocation)\n"
 	    "  --help              show this help\n"
 	    "  --version           show the version\n"
 	    "\n"
@@ -99,6 +102,7 @@ int main(int argc, char **argv)
 		{ "journal-max-bytes", required_argument, NULL, 'B' },
 		{ "journal-retention", required_argument, NULL, 'R' },
 		{ "dedup-window-ms", required_argument, NULL, 'w' },
+		{ "function-retry-ms", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -151,6 +155,14 @@ int main(int argc, char **argv)
 			if (!*optarg || *end || v < 0 || v > 86400000)
 				return bad("--dedup-window-ms wants 0 to 86400000, not", optarg);
 			opt.dedup_window_ms = v;
+			break;
+		}
+		case 'F': {
+			char *end = NULL;
+			long long v = strtoll(optarg, &end, 10);
+			if (!*optarg || *end || v < 1 || v > 3600000)
+				return bad("--function-retry-ms wants 1 to 3600000, not", optarg);
+			opt.function_retry_ms = v;
 			break;
 		}
 		case 'l':

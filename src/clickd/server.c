@@ -343,6 +343,7 @@ static int setup(struct server *sv, char *err, size_t err_len)
 		.mqtt_port = local_port,
 		.mqtt_user = "clickd",
 		.mqtt_password = secret,
+		.function_retry_ms = opt->function_retry_ms,
 	};
 	rc = ck_courier_start(&cc, &sv->courier, err, err_len);
 	explicit_bzero(secret, sizeof(secret)); /* the courier keeps its own copy */
@@ -522,8 +523,10 @@ static void reap_children(struct server *sv)
 {
 	int status;
 	pid_t pid;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == ck_broker_pid(sv->broker)) {
+	/* Only the broker: exec functions reap their own children (functions/fexec.h). */
+	pid_t broker = ck_broker_pid(sv->broker);
+	while (broker > 0 && (pid = waitpid(broker, &status, WNOHANG)) > 0) {
+		if (pid == broker) {
 			int64_t delay = ck_broker_exited(sv->broker, status, mono_ms());
 			sv->restart_at = mono_ms() + delay;
 		}

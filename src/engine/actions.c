@@ -199,6 +199,18 @@ static int validate_notify(const cJSON *action, char *why, size_t why_len)
 	return check_max_age(action, why, why_len);
 }
 
+/* {"type":"function","function":NAME}: an asynchronous invocation of a
+ * function (docs/functions.md), queued in the outbox and run by the courier. */
+static int validate_function(const cJSON *action, char *why, size_t why_len)
+{
+	const cJSON *fn = cJSON_GetObjectItemCaseSensitive(action, "function");
+	if (!cJSON_IsString(fn) || !ck_name_valid(fn->valuestring)) {
+		snprintf(why, why_len, "function needs \"function\": the name of a function");
+		return -EINVAL;
+	}
+	return check_max_age(action, why, why_len);
+}
+
 int ck_action_validate(const cJSON *action, char *why, size_t why_len)
 {
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(action, "type");
@@ -218,8 +230,10 @@ int ck_action_validate(const cJSON *action, char *why, size_t why_len)
 		return validate_republish(action, why, why_len);
 	if (strcmp(type->valuestring, "notify") == 0)
 		return validate_notify(action, why, why_len);
+	if (strcmp(type->valuestring, "function") == 0)
+		return validate_function(action, why, why_len);
 	snprintf(why, why_len,
-	         "unknown action type \"%.64s\" (known: workorder, webhook, republish, notify)",
+	         "unknown action type \"%.64s\" (known: workorder, webhook, republish, notify, function)",
 	         type->valuestring);
 	return -EINVAL;
 }
@@ -431,6 +445,15 @@ out:
 	return rc;
 }
 
+/* The event the function receives is the rule's output (for SELECT * the
+ * button's own payload); the courier runs it. */
+static int run_function(struct ck_store *s, const cJSON *action, const struct ck_action_ctx *ctx,
+                        struct ck_action_result *res)
+{
+	const cJSON *fn = cJSON_GetObjectItemCaseSensitive(action, "function");
+	return enqueue(s, action, ctx, fn->valuestring, NULL, res);
+}
+
 int ck_action_run(struct ck_store *s, const cJSON *action, const struct ck_action_ctx *ctx,
                   struct ck_action_result *res)
 {
@@ -447,6 +470,8 @@ int ck_action_run(struct ck_store *s, const cJSON *action, const struct ck_actio
 		return run_republish(s, action, ctx, res);
 	if (strcmp(type, "notify") == 0)
 		return run_notify(s, action, ctx, res);
+	if (strcmp(type, "function") == 0)
+		return run_function(s, action, ctx, res);
 	snprintf(res->error, sizeof(res->error), "unknown action type \"%.64s\"", type);
 	return -EINVAL;
 }

@@ -21,6 +21,7 @@
 
 #include "core/log.h"
 #include "channels/delivery.h"
+#include "engine/invoke.h"
 #include "engine/outbox.h"
 #include "store/store_outbox.h"
 
@@ -124,6 +125,10 @@ void ck_courier_destination_key(const char *kind, const char *destination, char 
 {
 	if (strcmp(kind, "notify-email") == 0 || strcmp(kind, "notify-sms") == 0) {
 		snprintf(buf, len, "%s", kind); /* one SMTP server or gateway per kind */
+		return;
+	}
+	if (strcmp(kind, "function") == 0) { /* a function runs at most per_destination at a time */
+		snprintf(buf, len, "function:%s", destination);
 		return;
 	}
 	if (strcmp(kind, "webhook") != 0 && strcmp(kind, "notify-webhook") != 0) {
@@ -497,6 +502,29 @@ static void release(struct ck_courier *c, int64_t id)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* A "function" entry: one attempt of an asynchronous invocation (engine/invoke.h). */
+static void run_function(struct worker *w, const struct job *j)
+{
+	struct ck_invoke_job ij = {
+		.id = j->id,
+		.key = j->key,
+		.rule = j->rule,
+		.function = j->destination,
+		.event = j->payload,
+		.event_len = j->payload_len,
+		.attempts = j->attempts,
+		.event_seq = j->event_seq,
+		.created_ms = j->created_ms,
+		.expires_ms = j->expires_ms,
+		.thing = j->thing,
+		.topic = j->topic,
+		.client_id = j->client_id,
+		.original = j->original,
+		.original_len = j->original_len,
+	};
+	ck_invoke_run(w->store, &ij, w->c->cfg.function_retry_ms);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -514,6 +542,12 @@ static void *worker_main(void *arg)
 		c->q_len--;
 		pthread_mutex_unlock(&c->lock);
 
+		if (strcmp(j->kind, "function") == 0) { /* runs and settles itself */
+			run_function(w, j);
+			release(c, j->id);
+			job_free(j);
+			continue;
+		}
 		char err[ERR_MAX] = "";
 		int outcome = ck_delivery_is_channel(j->kind) && !ck_delivery_is_mqtt(j->kind)
 		                  ? deliver_channel(w, j, err, sizeof(err))
@@ -619,6 +653,8 @@ int ck_courier_start(const struct ck_courier_config *cfg, struct ck_courier **ou
 		c->cfg.backoff_base_ms = 1000;
 	if (c->cfg.backoff_max_ms <= 0)
 		c->cfg.backoff_max_ms = 300000;
+	if (c->cfg.function_retry_ms <= 0)
+		c->cfg.function_retry_ms = CK_INVOKE_RETRY_BASE_MS;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->wake, NULL);
 	pthread_cond_init(&c->work, NULL);

@@ -30,6 +30,8 @@ struct ck_courier_config {
 	int http_timeout_ms;     /* default 10000 */
 	int64_t backoff_base_ms; /* first retry after about this long; default 1000 */
 	int64_t backoff_max_ms;  /* cap of the backoff; default 300000 */
+	int64_t function_retry_ms; /* a failed function is retried after this, then twice it;
+	                              default 60000 (engine/invoke.h) */
 };
 
 struct ck_courier;
