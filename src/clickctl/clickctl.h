@@ -66,6 +66,13 @@ enum ck_ctl_opt {
 	CK_CTL_OPT_THING_TYPE,
 	CK_CTL_OPT_CN,
 	CK_CTL_OPT_SET_DEFAULT,
+	CK_CTL_OPT_CONFIG_JSON,
+	CK_CTL_OPT_MONTHLY_USD,
+	CK_CTL_OPT_FILTER_JSON,
+	CK_CTL_OPT_SECRET,
+	CK_CTL_OPT_SUBJECT,
+	CK_CTL_OPT_ATTRIBUTES_JSON,
+	CK_CTL_OPT_MESSAGE,
 };
 
 /* The bit of an option in a command's allowed set (64 options at most). */
@@ -171,5 +178,13 @@ int ck_ctl_policy_delete(struct ck_ctl *c);
 int ck_ctl_policy_attach(struct ck_ctl *c);
 int ck_ctl_policy_detach(struct ck_ctl *c);
 int ck_ctl_policy_version(struct ck_ctl *c);
+int ck_ctl_channels_create(struct ck_ctl *c);
+int ck_ctl_channels_list(struct ck_ctl *c);
+int ck_ctl_channels_delete(struct ck_ctl *c);
+int ck_ctl_channels_subscribe(struct ck_ctl *c);
+int ck_ctl_channels_unsubscribe(struct ck_ctl *c);
+int ck_ctl_channels_publish(struct ck_ctl *c);
+int ck_ctl_channels_deliveries(struct ck_ctl *c);
+int ck_ctl_channels_cap(struct ck_ctl *c);
 
 #endif

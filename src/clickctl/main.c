@@ -66,6 +66,13 @@ static const struct ck_cli_opt options[] = {
 	{ "thing-type", CK_CTL_OPT_THING_TYPE, true },
 	{ "cn", CK_CTL_OPT_CN, true },
 	{ "set-default", CK_CTL_OPT_SET_DEFAULT, false },
+	{ "config-json", CK_CTL_OPT_CONFIG_JSON, true },
+	{ "monthly-usd", CK_CTL_OPT_MONTHLY_USD, true },
+	{ "filter-json", CK_CTL_OPT_FILTER_JSON, true },
+	{ "secret", CK_CTL_OPT_SECRET, true },
+	{ "subject", CK_CTL_OPT_SUBJECT, true },
+	{ "attributes-json", CK_CTL_OPT_ATTRIBUTES_JSON, true },
+	{ "message", CK_CTL_OPT_MESSAGE, true },
 };
 
 struct command {
@@ -180,6 +187,67 @@ static const struct command commands[] = {
 	  "  --template T       a substitution template such as '${topic(2)}/done'\n"
 	  "timestamp() is the current time.\n"
 	  "Exit status: 0 fires, 1 does not fire, 2 invalid SQL or template, or usage.\n" },
+	{ "channels", "create",
+	  CK_CTL_BIT(CK_CTL_OPT_CONFIG_JSON) | CK_CTL_BIT(CK_CTL_OPT_MONTHLY_USD),
+	  ck_ctl_channels_create, "create NAME [--config-json JSON] [--monthly-usd X]",
+	  "create a notification channel (the SNS counterpart)",
+	  "Creates channel NAME. --config-json holds its providers, e.g.\n"
+	  "  '{\"email\": {\"url\": \"smtp://mail.example.com:587\", \"from\": "
+	  "\"alerts@example.com\",\n"
+	  "              \"username\": \"u\", \"password\": \"p\"},\n"
+	  "    \"sms\": {\"provider\": \"twilio\", \"url\": \"https://api.twilio.com\",\n"
+	  "            \"accountSid\": \"AC..\", \"authToken\": \"..\", \"from\": "
+	  "\"+15551234567\"}}'\n"
+	  "Email uses STARTTLS unless the url is smtps:// (\"tls\": \"none\" only without\n"
+	  "credentials); \"caFile\" names a CA bundle. Credentials are stored in clickd's\n"
+	  "store and never shown again.\n"
+	  "\n"
+	  "  --monthly-usd X    the monthly SMS spend cap (default 1.00); at 80% the\n"
+	  "                     channel \"admin\" is told, at 100% SMS are not sent\n" },
+	{ "channels", "list", 0, ck_ctl_channels_list, "list", "list channels",
+	  "Lists channels: NAME EMAIL SMS CAP-USD SPENT-USD STATE (ok, warning from 80%\n"
+	  "of the cap, stopped when the cap is reached).\n" },
+	{ "channels", "delete", 0, ck_ctl_channels_delete, "delete NAME",
+	  "delete a channel and its subscriptions",
+	  "Deletes channel NAME and its subscriptions.\n" },
+	{ "channels", "subscribe",
+	  CK_CTL_BIT(CK_CTL_OPT_FILTER_JSON) | CK_CTL_BIT(CK_CTL_OPT_SECRET),
+	  ck_ctl_channels_subscribe,
+	  "subscribe NAME PROTOCOL [ENDPOINT] [--filter-json JSON] [--secret S]",
+	  "subscribe an endpoint to a channel",
+	  "PROTOCOL and ENDPOINT: email ADDRESS | sms +E164NUMBER | webhook URL |\n"
+	  "mqtt TOPIC | feedback [THING] (without THING: the button the message is\n"
+	  "about). Prints the subscription; a webhook's signing secret is printed\n"
+	  "this once.\n"
+	  "\n"
+	  "  --filter-json J    an SNS filter policy on message attributes, e.g.\n"
+	  "                     '{\"severity\": [\"high\"], \"floor\": [{\"numeric\": [\">\", "
+	  "2]}]}'\n"
+	  "  --secret S         the webhook's HMAC secret (default: a random one)\n" },
+	{ "channels", "unsubscribe", 0, ck_ctl_channels_unsubscribe, "unsubscribe NAME ID",
+	  "remove a subscription", "Removes subscription ID from channel NAME.\n" },
+	{ "channels", "publish",
+	  CK_CTL_BIT(CK_CTL_OPT_SUBJECT) | CK_CTL_BIT(CK_CTL_OPT_ATTR) |
+	      CK_CTL_BIT(CK_CTL_OPT_ATTRIBUTES_JSON) | CK_CTL_BIT(CK_CTL_OPT_THING),
+	  ck_ctl_channels_publish,
+	  "publish NAME MESSAGE [--subject S] [--attr KEY=VALUE]... [--attributes-json J]\n"
+	  "        [--thing T]",
+	  "publish a message to a channel's subscribers",
+	  "Publishes MESSAGE to every subscription of NAME whose filter policy matches.\n"
+	  "\n"
+	  "  --subject S        the email subject\n"
+	  "  --attr KEY=VALUE   a String attribute, repeatable\n"
+	  "  --attributes-json J  attributes as JSON: strings, numbers, arrays, or\n"
+	  "                     {\"DataType\": \"Number\", \"StringValue\": \"3\"}\n"
+	  "  --thing T          the button the message is about (feedback target)\n" },
+	{ "channels", "deliveries", CK_CTL_BIT(CK_CTL_OPT_MESSAGE), ck_ctl_channels_deliveries,
+	  "deliveries NAME [--message ID]", "show delivery status per message",
+	  "Lists deliveries, newest message first:\n"
+	  "MESSAGE SUB PROTOCOL ENDPOINT STATE ATTEMPTS ERROR (state: pending, done, dead).\n" },
+	{ "channels", "cap", CK_CTL_BIT(CK_CTL_OPT_MONTHLY_USD), ck_ctl_channels_cap,
+	  "cap NAME [--monthly-usd X]", "show or set a channel's monthly spend cap",
+	  "Shows the month's SMS spend against the cap; with --monthly-usd sets the cap\n"
+	  "first. A raised cap applies at once to new and retried deliveries.\n" },
 	{ "deadletters", "list", 0, ck_ctl_deadletters_list, "list",
 	  "list deliveries that finally failed",
 	  "Lists the outbox entries that could not be delivered (webhooks, MQTT\n"

@@ -20,6 +20,7 @@ static const struct ck_api_route *const tables[] = {
 	ck_api_routes_queues,
 	ck_api_routes_tables,
 	ck_api_routes_certs,
+	ck_api_routes_channels,
 	NULL,
 };
 

@@ -38,6 +38,7 @@ extern const struct ck_api_route ck_api_routes_metrics[];
 extern const struct ck_api_route ck_api_routes_queues[];
 extern const struct ck_api_route ck_api_routes_tables[];
 extern const struct ck_api_route ck_api_routes_certs[];
+extern const struct ck_api_route ck_api_routes_channels[];
 
 /* After a registry change: rewrites the snapshot and, when trust is set,
  * the broker's CA bundle and CRL (api_certs.c). Returns 0 or -errno. */
