@@ -66,6 +66,10 @@ enum ck_ctl_opt {
 	CK_CTL_OPT_THING_TYPE,
 	CK_CTL_OPT_CN,
 	CK_CTL_OPT_SET_DEFAULT,
+	CK_CTL_OPT_ENABLED,
+	CK_CTL_OPT_CERT_FILE,
+	CK_CTL_OPT_CA_FILE,
+	CK_CTL_OPT_CRL_FILE,
 	CK_CTL_OPT_CONFIG_JSON,
 	CK_CTL_OPT_MONTHLY_USD,
 	CK_CTL_OPT_FILTER_JSON,
@@ -178,6 +182,24 @@ int ck_ctl_policy_delete(struct ck_ctl *c);
 int ck_ctl_policy_attach(struct ck_ctl *c);
 int ck_ctl_policy_detach(struct ck_ctl *c);
 int ck_ctl_policy_version(struct ck_ctl *c);
+/* registry.c */
+int ck_ctl_thing_show(struct ck_ctl *c);
+int ck_ctl_thing_update(struct ck_ctl *c);
+int ck_ctl_thing_delete(struct ck_ctl *c);
+/* Writes "?type=..&attr=.." for thing list's filters into q; exit status. */
+int ck_ctl_thing_list_query(struct ck_ctl *c, char *q, size_t len);
+int ck_ctl_cert_list(struct ck_ctl *c);
+int ck_ctl_cert_show(struct ck_ctl *c);
+int ck_ctl_cert_activate(struct ck_ctl *c);
+int ck_ctl_cert_deactivate(struct ck_ctl *c);
+int ck_ctl_cert_revoke(struct ck_ctl *c);
+int ck_ctl_cert_attach(struct ck_ctl *c);
+int ck_ctl_cert_detach(struct ck_ctl *c);
+int ck_ctl_cert_register(struct ck_ctl *c);
+int ck_ctl_ca_list(struct ck_ctl *c);
+int ck_ctl_ca_register(struct ck_ctl *c);
+int ck_ctl_ca_rotate(struct ck_ctl *c);
+int ck_ctl_ca_retire(struct ck_ctl *c);
 int ck_ctl_channels_create(struct ck_ctl *c);
 int ck_ctl_channels_list(struct ck_ctl *c);
 int ck_ctl_channels_delete(struct ck_ctl *c);

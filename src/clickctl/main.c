@@ -66,6 +66,10 @@ static const struct ck_cli_opt options[] = {
 	{ "thing-type", CK_CTL_OPT_THING_TYPE, true },
 	{ "cn", CK_CTL_OPT_CN, true },
 	{ "set-default", CK_CTL_OPT_SET_DEFAULT, false },
+	{ "enabled", CK_CTL_OPT_ENABLED, true },
+	{ "cert-file", CK_CTL_OPT_CERT_FILE, true },
+	{ "ca-file", CK_CTL_OPT_CA_FILE, true },
+	{ "crl-file", CK_CTL_OPT_CRL_FILE, true },
 	{ "config-json", CK_CTL_OPT_CONFIG_JSON, true },
 	{ "monthly-usd", CK_CTL_OPT_MONTHLY_USD, true },
 	{ "filter-json", CK_CTL_OPT_FILTER_JSON, true },
@@ -122,8 +126,69 @@ static const struct command commands[] = {
 	  "  --attr KEY=VALUE   attribute, repeatable; \"location\" is shown on work orders\n"
 	  "  --force            replace an existing DIR/key.pem; if NAME exists already,\n"
 	  "                     issue a new certificate for it\n" },
-	{ "thing", "list", 0, ck_ctl_thing_list, "list", "list things",
-	  "Lists things: NAME TYPE LOCATION ENABLED LAST-SEEN BATTERY.\n" },
+	{ "thing", "list", CK_CTL_BIT(CK_CTL_OPT_TYPE) | CK_CTL_BIT(CK_CTL_OPT_ATTR),
+	  ck_ctl_thing_list, "list [--type T] [--attr KEY=VALUE]", "list things",
+	  "Lists things: NAME TYPE LOCATION ENABLED LAST-SEEN BATTERY.\n"
+	  "\n"
+	  "  --type T           only things of type T\n"
+	  "  --attr KEY=VALUE   only things whose attribute KEY is VALUE\n" },
+	{ "thing", "show", 0, ck_ctl_thing_show, "show NAME", "show one thing as JSON",
+	  "Prints thing NAME: type, attributes, enabled, last seen, battery.\n" },
+	{ "thing", "update",
+	  CK_CTL_BIT(CK_CTL_OPT_TYPE) | CK_CTL_BIT(CK_CTL_OPT_ATTR) |
+	      CK_CTL_BIT(CK_CTL_OPT_ENABLED),
+	  ck_ctl_thing_update, "update NAME [--type T] [--attr KEY=VALUE]... [--enabled yes|no]",
+	  "change a thing's type, attributes or enabled flag",
+	  "Updates thing NAME. Attributes are merged into the existing ones; an empty\n"
+	  "VALUE removes that attribute. --enabled no refuses the thing's certificates\n"
+	  "and closes their connections within a second.\n"
+	  "\n"
+	  "  --type T           new type (\"\" removes it)\n"
+	  "  --attr KEY=VALUE   set or, with an empty VALUE, remove an attribute\n"
+	  "  --enabled yes|no   enable or disable the thing\n" },
+	{ "thing", "delete", 0, ck_ctl_thing_delete, "delete NAME", "delete a thing",
+	  "Deletes thing NAME. A thing with certificates or a placement slot is kept;\n"
+	  "detach them first (cert detach).\n" },
+	{ "cert", "list", CK_CTL_BIT(CK_CTL_OPT_THING) | CK_CTL_BIT(CK_CTL_OPT_STATUS),
+	  ck_ctl_cert_list, "list [--thing T] [--status S]", "list certificates",
+	  "Lists certificates: FINGERPRINT THING STATUS ISSUER CREATED.\n" },
+	{ "cert", "show", 0, ck_ctl_cert_show, "show FINGERPRINT", "show a certificate as JSON",
+	  "Prints the certificate: thing, status, serial, issuing CA, policies, PEM.\n" },
+	{ "cert", "activate", 0, ck_ctl_cert_activate, "activate FINGERPRINT",
+	  "let a certificate connect", "Sets the certificate active.\n" },
+	{ "cert", "deactivate", 0, ck_ctl_cert_deactivate, "deactivate FINGERPRINT",
+	  "stop a certificate from connecting",
+	  "Sets the certificate inactive: new connections are refused and live ones\n"
+	  "closed within a second, without restarting the broker. Reversible.\n" },
+	{ "cert", "revoke", 0, ck_ctl_cert_revoke, "revoke FINGERPRINT",
+	  "revoke a certificate for good",
+	  "Revokes the certificate: refused and disconnected within a second, and\n"
+	  "listed in the CRL the broker's TLS layer loads. Revocation is final.\n" },
+	{ "cert", "attach", 0, ck_ctl_cert_attach, "attach FINGERPRINT THING",
+	  "attach a certificate to a thing",
+	  "Attaches the certificate to THING; it connects as that thing.\n" },
+	{ "cert", "detach", 0, ck_ctl_cert_detach, "detach FINGERPRINT",
+	  "detach a certificate from its thing",
+	  "Detaches the certificate; it cannot connect until attached again.\n" },
+	{ "cert", "register", CK_CTL_BIT(CK_CTL_OPT_CERT_FILE), ck_ctl_cert_register,
+	  "register THING --cert-file FILE", "register a certificate signed by a registered CA",
+	  "Registers the device certificate in FILE for THING. Its issuer must be a\n"
+	  "registered, active CA (ca register).\n" },
+	{ "ca", "list", 0, ck_ctl_ca_list, "list", "list trusted CAs",
+	  "Lists the CAs the broker trusts: FINGERPRINT ORIGIN STATUS SUBJECT.\n" },
+	{ "ca", "register", CK_CTL_BIT(CK_CTL_OPT_CA_FILE) | CK_CTL_BIT(CK_CTL_OPT_CRL_FILE),
+	  ck_ctl_ca_register, "register --ca-file FILE --crl-file FILE", "trust an operator's CA",
+	  "Registers the CA certificate in --ca-file with its current CRL (signed by\n"
+	  "the CA; an empty one is fine): the broker checks every client certificate\n"
+	  "against its issuer's CRL.\n" },
+	{ "ca", "rotate", 0, ck_ctl_ca_rotate, "rotate", "make clickd issue from a new CA",
+	  "Creates a new clickd CA for new certificates. The previous CA stays trusted,\n"
+	  "so its devices keep connecting until re-issued; then ca retire it.\n" },
+	{ "ca", "retire", CK_CTL_BIT(CK_CTL_OPT_CRL_FILE), ck_ctl_ca_retire,
+	  "retire FINGERPRINT | retire FINGERPRINT --crl-file FILE",
+	  "stop trusting a CA (or, with --crl-file, replace an operator CA's CRL)",
+	  "Retires the CA: the broker stops trusting certificates it signed. With\n"
+	  "--crl-file, keeps it and replaces its CRL instead.\n" },
 	{ "rules", "create", RULE_OPTS, ck_ctl_rules_create,
 	  "create NAME --sql SQL (--action workorder [--kind K] | --actions-json JSON)\n"
 	  "        [--error-action-json JSON] [--sql-version V] [--disabled]",

@@ -360,9 +360,14 @@ int ck_ctl_thing_list(struct ck_ctl *c)
 	const cJSON *it;
 	int rc;
 
+	char path[4200];
 	if (c->n_operands != 0)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "thing list takes no arguments");
-	rc = ck_ctl_api_list(c->http, "/things", &items, &e);
+	memcpy(path, "/things", 8);
+	rc = ck_ctl_thing_list_query(c, path + 7, sizeof(path) - 7);
+	if (rc != CK_CTL_EXIT_OK)
+		return rc;
+	rc = ck_ctl_api_list(c->http, path, &items, &e);
 	if (rc == CK_CTL_EXIT_FAIL)
 		rc = ck_ctl_print_api_error(&e);
 	if (rc != CK_CTL_EXIT_OK)
