@@ -77,6 +77,9 @@ enum ck_ctl_opt {
 	CK_CTL_OPT_SUBJECT,
 	CK_CTL_OPT_ATTRIBUTES_JSON,
 	CK_CTL_OPT_MESSAGE,
+	CK_CTL_OPT_DEFINITION_FILE,
+	CK_CTL_OPT_CODE_FILE,
+	CK_CTL_OPT_ASYNC,
 };
 
 /* The bit of an option in a command's allowed set (64 options at most). */
@@ -208,5 +211,11 @@ int ck_ctl_channels_unsubscribe(struct ck_ctl *c);
 int ck_ctl_channels_publish(struct ck_ctl *c);
 int ck_ctl_channels_deliveries(struct ck_ctl *c);
 int ck_ctl_channels_cap(struct ck_ctl *c);
+int ck_ctl_functions_create(struct ck_ctl *c);
+int ck_ctl_functions_update(struct ck_ctl *c);
+int ck_ctl_functions_delete(struct ck_ctl *c);
+int ck_ctl_functions_list(struct ck_ctl *c);
+int ck_ctl_functions_invoke(struct ck_ctl *c);
+int ck_ctl_functions_logs(struct ck_ctl *c);
 
 #endif

@@ -77,6 +77,9 @@ static const struct ck_cli_opt options[] = {
 	{ "subject", CK_CTL_OPT_SUBJECT, true },
 	{ "attributes-json", CK_CTL_OPT_ATTRIBUTES_JSON, true },
 	{ "message", CK_CTL_OPT_MESSAGE, true },
+	{ "definition-file", CK_CTL_OPT_DEFINITION_FILE, true },
+	{ "code-file", CK_CTL_OPT_CODE_FILE, true },
+	{ "async", CK_CTL_OPT_ASYNC, false },
 };
 
 struct command {
@@ -313,6 +316,38 @@ static const struct command commands[] = {
 	  "cap NAME [--monthly-usd X]", "show or set a channel's monthly spend cap",
 	  "Shows the month's SMS spend against the cap; with --monthly-usd sets the cap\n"
 	  "first. A raised cap applies at once to new and retried deliveries.\n" },
+	{ "functions", "create",
+	  CK_CTL_BIT(CK_CTL_OPT_DEFINITION_FILE) | CK_CTL_BIT(CK_CTL_OPT_CODE_FILE),
+	  ck_ctl_functions_create, "create NAME [--definition-file F.json] [--code-file F.lua]",
+	  "create a function (Lua, exec or HTTP)",
+	  "Creates function NAME from a JSON definition (docs/functions.md): runtime\n"
+	  "lua, exec or http, its code, command or URL, limits, retries, onFailure and\n"
+	  "policy. --code-file alone creates a Lua function with the default limits\n"
+	  "and an empty policy (it may call nothing in clickd); with --definition-file\n"
+	  "it replaces the definition's \"code\".\n" },
+	{ "functions", "update",
+	  CK_CTL_BIT(CK_CTL_OPT_DEFINITION_FILE) | CK_CTL_BIT(CK_CTL_OPT_CODE_FILE),
+	  ck_ctl_functions_update, "update NAME [--definition-file F.json] [--code-file F.lua]",
+	  "replace a function's definition",
+	  "Replaces the definition of function NAME (same files as create). Events\n"
+	  "already queued run with the new definition.\n" },
+	{ "functions", "delete", 0, ck_ctl_functions_delete, "delete NAME", "delete a function",
+	  "Deletes function NAME and its runs. Queued events for it then fail as\n"
+	  "\"no function named NAME\".\n" },
+	{ "functions", "list", 0, ck_ctl_functions_list, "list", "list functions",
+	  "Lists functions: NAME RUNTIME CREATED UPDATED.\n" },
+	{ "functions", "invoke",
+	  CK_CTL_BIT(CK_CTL_OPT_PAYLOAD) | CK_CTL_BIT(CK_CTL_OPT_PAYLOAD_FILE) |
+	      CK_CTL_BIT(CK_CTL_OPT_ASYNC),
+	  ck_ctl_functions_invoke, "invoke NAME [--payload JSON | --payload-file F] [--async]",
+	  "run a function once",
+	  "Runs function NAME with the event given (default {}) and prints its result;\n"
+	  "exits 1 when the function failed. --async queues the event as a rule does\n"
+	  "(retries, maximum age, onFailure) and prints the request id.\n" },
+	{ "functions", "logs", 0, ck_ctl_functions_logs, "logs NAME",
+	  "show a function's recent runs and logs",
+	  "Shows the recent runs of function NAME, newest first: time, request id,\n"
+	  "attempt, status, duration and error, then what it logged and its result.\n" },
 	{ "deadletters", "list", 0, ck_ctl_deadletters_list, "list",
 	  "list deliveries that finally failed",
 	  "Lists the outbox entries that could not be delivered (webhooks, MQTT\n"

@@ -39,6 +39,7 @@ extern const struct ck_api_route ck_api_routes_queues[];
 extern const struct ck_api_route ck_api_routes_tables[];
 extern const struct ck_api_route ck_api_routes_certs[];
 extern const struct ck_api_route ck_api_routes_channels[];
+extern const struct ck_api_route ck_api_routes_functions[];
 
 /* After a registry change: rewrites the snapshot and, when trust is set,
  * the broker's CA bundle and CRL (api_certs.c). Returns 0 or -errno. */
