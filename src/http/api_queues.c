@@ -8,11 +8,48 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "http/api_int.h"
 #include "store/store_queues.h"
+
+/*
+ * Receives parked per queue, shown as "waitingReceives". Handlers run on
+ * the HTTP server's one thread, so no lock; queues beyond WAITING_SLOTS
+ * with waiters at the same time are not counted.
+ */
+#define WAITING_SLOTS 64
+static struct {
+	char queue[CK_QUEUE_NAME_MAX + 1];
+	int n;
+} waiting[WAITING_SLOTS];
+
+static void waiting_add(const char *queue, int delta)
+{
+	int free_slot = -1;
+	for (int i = 0; i < WAITING_SLOTS; i++) {
+		if (waiting[i].n > 0 && strcmp(waiting[i].queue, queue) == 0) {
+			waiting[i].n += delta;
+			return;
+		}
+		if (waiting[i].n <= 0 && free_slot < 0)
+			free_slot = i;
+	}
+	if (delta > 0 && free_slot >= 0) {
+		snprintf(waiting[free_slot].queue, sizeof(waiting[free_slot].queue), "%s", queue);
+		waiting[free_slot].n = delta;
+	}
+}
+
+static int waiting_count(const char *queue)
+{
+	for (int i = 0; i < WAITING_SLOTS; i++)
+		if (waiting[i].n > 0 && strcmp(waiting[i].queue, queue) == 0)
+			return waiting[i].n;
+	return 0;
+}
 
 /* Reads an optional integer member in [lo, hi]; 0 or 400 with *out set. */
 static int int_member(const cJSON *o, const char *key, int lo, int hi, int *v, cJSON **out)
@@ -128,7 +165,10 @@ static int queue_show(const struct ck_api_env *env, const struct ck_api_request 
 {
 	(void)req;
 	int rc = ck_store_queue_json(env->store, param[0], ck_api_now_ms(), out);
-	return rc == 0 ? 200 : queue_fail(out, rc, NULL);
+	if (rc != 0)
+		return queue_fail(out, rc, NULL);
+	cJSON_AddNumberToObject(*out, "waitingReceives", waiting_count(param[0]));
+	return 200;
 }
 
 static int queue_delete(const struct ck_api_env *env, const struct ck_api_request *req,
@@ -220,6 +260,7 @@ static int message_receive(const struct ck_api_env *env, const struct ck_api_req
 	cJSON *body = NULL, *doc = NULL;
 	int max = 1, visibility = -1, wait = -1;
 	int status = 0;
+	bool was_parked = req->wait && req->wait->until_ms != 0;
 	if (req->body_len > 0)
 		status = ck_api_parse_body(req, &body, out);
 	if (status)
@@ -263,6 +304,8 @@ static int message_receive(const struct ck_api_env *env, const struct ck_api_req
 	doc = NULL;
 	status = 200;
 out:
+	if (was_parked != (status == CK_API_SUSPEND))
+		waiting_add(param[0], was_parked ? -1 : 1);
 	cJSON_Delete(doc);
 	cJSON_Delete(body);
 	return status;

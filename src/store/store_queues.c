@@ -483,15 +483,14 @@ int ck_store_queue_send(struct ck_store *s, const char *name, const char *body, 
 	sqlite3_bind_text(st, 3, body, (int)body_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now_ms);
 	sqlite3_bind_int(st, 5, delay_s);
+	/* Before the step: without a transaction around it, the step commits. */
+	mark_dirty(s);
 	int rc = ck_sq_step_done(s, st, "send to queue");
 	ck_sq_finish(s, st);
 	if (rc == 0 && sqlite3_changes(s->db) == 0)
 		rc = -ENOENT;
-	if (rc == 0) {
-		mark_dirty(s);
-		if (message_id)
-			memcpy(message_id, id, sizeof(id));
-	}
+	if (rc == 0 && message_id)
+		memcpy(message_id, id, sizeof(id));
 	return rc;
 }
 
