@@ -53,6 +53,10 @@ static void usage(FILE *f)
 	    "  --function-retry-ms N\n"
 	    "                      a function that failed is retried after N ms, then 2N\n"
 	    "                      (default 60000, as AWS Lambda's asynchronous invocation)\n"
+	    "  --web-dir DIR       the web app served at / and /app/ (default: the web/\n"
+	    "                      directory of the source tree this clickd was built from)\n"
+	    "  --cookie-secure     mark session cookies Secure (when a TLS proxy serves\n"
+	    "                      clickd's HTTP to browsers)\n"
 	    "  --help              show this help\n"
 	    "  --version           show the version\n"
 	    "\n"
@@ -103,6 +107,8 @@ int main(int argc, char **argv)
 		{ "journal-retention", required_argument, NULL, 'R' },
 		{ "dedup-window-ms", required_argument, NULL, 'w' },
 		{ "function-retry-ms", required_argument, NULL, 'F' },
+		{ "web-dir", required_argument, NULL, 'W' },
+		{ "cookie-secure", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -118,6 +124,7 @@ int main(int argc, char **argv)
 		.journal_sync = "normal",
 		.journal_max_bytes = 1LL << 30,
 		.journal_retention_s = 86400,
+		.web_dir = CK_WEB_DIR,
 	};
 	enum ck_log_level level;
 	int c;
@@ -184,6 +191,12 @@ int main(int argc, char **argv)
 		case 'R':
 			if (parse_count(optarg, false, &opt.journal_retention_s) != 0)
 				return bad("--journal-retention wants seconds, not", optarg);
+			break;
+		case 'W':
+			opt.web_dir = optarg;
+			break;
+		case 'S':
+			opt.cookie_secure = 1;
 			break;
 		case 'h':
 			usage(stdout);

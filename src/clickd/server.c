@@ -34,6 +34,7 @@
 #include "broker/journal_ack.h"
 #include "core/log.h"
 #include "engine/courier.h"
+#include "engine/escalator.h"
 #include "engine/ingest.h"
 #include "engine/rules.h"
 #include "http/http.h"
@@ -66,6 +67,7 @@ struct server {
 	struct ck_broker *broker;
 	struct ck_http *http;
 	struct ck_courier *courier;
+	struct ck_escalator *escalator; /* call escalation timers */
 	struct ck_api_env env;
 	_Atomic int broker_state;
 	_Atomic int broker_pid; /* for SIGHUP from the HTTP thread */
@@ -106,6 +108,14 @@ static void outbox_changed(void *arg)
 {
 	struct server *sv = arg;
 	ck_courier_wake(sv->courier);
+}
+
+/* On the escalator's thread: deliver the notices, update the streams. */
+static void escalations_fired(void *arg)
+{
+	struct server *sv = arg;
+	ck_courier_wake(sv->courier);
+	ck_http_notify(sv->http);
 }
 
 static const char *broker_state(void *arg)
@@ -312,6 +322,8 @@ static int setup(struct server *sv, char *err, size_t err_len)
 		.outbox_changed = outbox_changed,
 		.broker_state = broker_state,
 		.arg = sv,
+		.web_dir = opt->web_dir,
+		.cookie_secure = opt->cookie_secure,
 	};
 	if ((rc = ck_http_start(opt->http_addr, opt->http_port, &sv->env, &sv->http, err,
 	                        err_len)) != 0)
@@ -349,7 +361,12 @@ static int setup(struct server *sv, char *err, size_t err_len)
 	explicit_bzero(secret, sizeof(secret)); /* the courier keeps its own copy */
 	if (rc != 0)
 		return rc;
-	return 0;
+	struct ck_escalator_config ec = {
+		.store_path = sv->path[0],
+		.fired = escalations_fired,
+		.arg = sv,
+	};
+	return ck_escalator_start(&ec, &sv->escalator, err, err_len);
 }
 
 /*
@@ -470,7 +487,7 @@ static void checkpoint(struct server *sv)
 
 static void drain_journal(struct server *sv)
 {
-	int64_t enqueued = sv->stats.enqueued;
+	int64_t enqueued = sv->stats.enqueued, processed = sv->stats.processed;
 	for (int slice = 0;; slice++) {
 		if (slice == DRAIN_SLICE) {
 			sv->retry_at = mono_ms();
@@ -491,6 +508,8 @@ static void drain_journal(struct server *sv)
 	}
 	if (sv->stats.enqueued != enqueued)
 		ck_courier_wake(sv->courier);
+	if (sv->stats.processed != processed)
+		ck_http_notify(sv->http); /* live updates: calls may have changed */
 }
 
 /*
@@ -625,6 +644,7 @@ static int loop(struct server *sv)
 
 static void teardown(struct server *sv)
 {
+	ck_escalator_stop(sv->escalator);
 	ck_http_stop(sv->http);
 	ck_courier_stop(sv->courier);
 	if (sv->broker) {

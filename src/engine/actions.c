@@ -16,6 +16,8 @@
 #include "core/name.h"
 #include "channels/channels.h"
 #include "core/topic.h"
+#include "engine/dispatch.h"
+#include "store/store_calls.h"
 #include "store/store_outbox.h"
 
 #define MAX_HEADERS 16
@@ -253,7 +255,31 @@ static int run_workorder(struct ck_store *s, const cJSON *action, const struct c
 		.created_ms = ctx->now_ms,
 	};
 	int64_t id = 0;
-	int rc = ck_store_workorder_put(s, &w, &id);
+	cJSON *def = NULL;
+	int rc = ck_store_kind_get(s, w.kind, &def);
+	if (rc == 0) { /* a defined kind: the press raises, joins or cancels a call */
+		struct ck_dispatch_press p = {
+			.kind = w.kind,
+			.thing = w.thing,
+			.click_type = w.click_type,
+			.location = w.location,
+			.rule = w.rule,
+			.event_seq = w.event_seq,
+			.pressed_ms = w.pressed_ms,
+			.now_ms = w.created_ms,
+		};
+		bool created = false;
+		rc = ck_dispatch_press(s, def, &p, &id, &created);
+		cJSON_Delete(def);
+		if (rc == 0 && created)
+			res->workorders++;
+		if (rc == 0)
+			res->enqueued++; /* feedback: wake the courier */
+		return rc;
+	}
+	if (rc != -ENOENT)
+		return rc;
+	rc = ck_store_workorder_put(s, &w, &id);
 	if (rc != 0)
 		return rc;
 	ck_info("actions", "work order %lld (%s) for %s at %s, rule %s", (long long)id, w.kind,

@@ -158,7 +158,7 @@ static bool priority_valid(const char *p)
 
 static bool click_type_valid(const char *t)
 {
-	static const char *const known[] = { "SINGLE", "DOUBLE", "LONG",   "TRIPLE",
+	static const char *const known[] = { "SINGLE", "DOUBLE",  "LONG", "TRIPLE",
 		                             "HOLD",   "RELEASE", NULL };
 	for (int i = 0; known[i]; i++)
 		if (strcmp(t, known[i]) == 0)
@@ -201,8 +201,9 @@ static int check_clicks(const cJSON *clicks, char *why, size_t why_len)
 		if (cat && !cJSON_IsNull(cat) &&
 		    (!cJSON_IsString(cat) || !cat->valuestring[0] ||
 		     strlen(cat->valuestring) > CK_CALLS_CATEGORY_MAX)) {
-			snprintf(why, why_len, "clicks.%s.category must be a string of 1 to %d bytes",
-			         c->string, CK_CALLS_CATEGORY_MAX);
+			snprintf(why, why_len,
+			         "clicks.%s.category must be a string of 1 to %d bytes", c->string,
+			         CK_CALLS_CATEGORY_MAX);
 			return -EINVAL;
 		}
 	}
@@ -221,8 +222,9 @@ static int check_stage(const cJSON *stage, const char *name, char *why, size_t w
 	const cJSON *repeat = cJSON_GetObjectItemCaseSensitive(stage, "repeatSeconds");
 	const cJSON *notify = cJSON_GetObjectItemCaseSensitive(stage, "notify");
 	if (!cJSON_IsObject(stage) || !seconds_ok(after, false)) {
-		snprintf(why, why_len, "escalations.%s.afterSeconds must be an integer from 1 to %d",
-		         name, CK_CALLS_SECONDS_MAX);
+		snprintf(why, why_len,
+		         "escalations.%s.afterSeconds must be an integer from 1 to %d", name,
+		         CK_CALLS_SECONDS_MAX);
 		return -EINVAL;
 	}
 	if (repeat && !seconds_ok(repeat, true)) {
@@ -281,8 +283,7 @@ static void replace(cJSON *k, const char *key, const cJSON *v)
 	cJSON_AddItemToObject(k, key, cJSON_Duplicate(v, 1));
 }
 
-int ck_calls_kind_build(const char *name, const cJSON *body, cJSON **out, char *why,
-                        size_t why_len)
+int ck_calls_kind_build(const char *name, const cJSON *body, cJSON **out, char *why, size_t why_len)
 {
 	*out = NULL;
 	const cJSON *tname = cJSON_GetObjectItemCaseSensitive(body, "template");

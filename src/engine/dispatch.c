@@ -16,10 +16,10 @@
 #include "store/store_calls.h"
 #include "store/store_outbox.h"
 
-#define ESCALATE_BATCH    100
-#define FEEDBACK_MAX_AGE  (600 * 1000) /* a button light older than this means nothing */
-#define ESCALATE_MAX_AGE  (3600 * 1000)
-#define TOPIC_MAX         (CK_NAME_MAX + 32)
+#define ESCALATE_BATCH   100
+#define FEEDBACK_MAX_AGE (600 * 1000) /* a button light older than this means nothing */
+#define ESCALATE_MAX_AGE (3600 * 1000)
+#define TOPIC_MAX        (CK_NAME_MAX + 32)
 
 /* Writes one outbox entry for a call; an existing key is not an error. */
 static int enqueue(struct ck_store *s, const struct ck_call_row *c, const char *key,
@@ -81,8 +81,7 @@ static int feedback(struct ck_store *s, const cJSON *kind, const struct ck_call_
 }
 
 /* Arms the escalation timer of stage when the kind defines one. */
-static int arm(struct ck_store *s, const cJSON *kind, int64_t id, const char *stage,
-               int64_t now_ms)
+static int arm(struct ck_store *s, const cJSON *kind, int64_t id, const char *stage, int64_t now_ms)
 {
 	struct ck_call_escalation e;
 	ck_calls_escalation(kind, stage, &e);
@@ -129,8 +128,8 @@ int ck_dispatch_press(struct ck_store *s, const cJSON *kind, const struct ck_dis
 	}
 
 	if (open) {
-		int raise = ck_calls_priority_rank(click.priority) >
-		            ck_calls_priority_rank(c.priority);
+		int raise =
+		    ck_calls_priority_rank(click.priority) > ck_calls_priority_rank(c.priority);
 		if ((rc = ck_store_call_join(s, c.id, p->now_ms, click.priority, raise)) != 0 ||
 		    (rc = ck_store_call_change(s, c.id, "joined", p->now_ms, &seq)) != 0)
 			return rc;
@@ -198,7 +197,8 @@ static int apply_op(struct ck_store *s, int64_t id, enum ck_call_op op,
 		snprintf(why, why_len, "no call %lld", (long long)id);
 	if (rc != 0)
 		return rc;
-	if (ck_calls_status_parse(c.status, &from) != 0 || ck_calls_transition(from, op, &to) != 0) {
+	if (ck_calls_status_parse(c.status, &from) != 0 ||
+	    ck_calls_transition(from, op, &to) != 0) {
 		if (op == CK_CALL_CLAIM && c.claimed_by[0])
 			snprintf(why, why_len, "call %lld is %s by %s", (long long)id, c.status,
 			         c.claimed_by);

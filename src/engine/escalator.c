@@ -76,8 +76,8 @@ static void *run(void *arg)
 	}
 }
 
-int ck_escalator_start(const struct ck_escalator_config *cfg, struct ck_escalator **out,
-                       char *err, size_t err_len)
+int ck_escalator_start(const struct ck_escalator_config *cfg, struct ck_escalator **out, char *err,
+                       size_t err_len)
 {
 	*out = NULL;
 	struct ck_escalator *e = calloc(1, sizeof(*e));

@@ -25,8 +25,8 @@ struct ck_escalator_config {
  * Opens a store connection and starts the thread. Returns 0 and the
  * escalator in *out, or a negative errno with a reason in err.
  */
-int ck_escalator_start(const struct ck_escalator_config *cfg, struct ck_escalator **out,
-                       char *err, size_t err_len);
+int ck_escalator_start(const struct ck_escalator_config *cfg, struct ck_escalator **out, char *err,
+                       size_t err_len);
 
 /* Makes the thread look at the timers now (after a call changed). Any thread. */
 void ck_escalator_wake(struct ck_escalator *e);

@@ -18,6 +18,8 @@ static const struct ck_api_route *const tables[] = {
 	ck_api_routes_policies,
 	ck_api_routes_metrics,
 	ck_api_routes_queues,
+	ck_api_routes_calls,
+	ck_api_routes_auth,
 	ck_api_routes_tables,
 	ck_api_routes_certs,
 	ck_api_routes_channels,

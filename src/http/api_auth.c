@@ -172,9 +172,9 @@ static int password(const struct ck_api_env *env, const struct ck_api_request *r
 	}
 	int rc = ck_store_user_read(env->store, req->user, &row);
 	if (rc != 0 || !ck_password_verify(row.hash, old)) {
-		status = rc != 0 && rc != -ENOENT
-		             ? ck_api_store_fail(out, rc)
-		             : ck_api_fail(out, 401, "unauthorized", "the current password is wrong");
+		status = rc != 0 && rc != -ENOENT ? ck_api_store_fail(out, rc)
+		                                  : ck_api_fail(out, 401, "unauthorized",
+		                                                "the current password is wrong");
 		goto out;
 	}
 	if (ck_password_hash(fresh, hash, sizeof(hash)) != 0 ||
@@ -205,18 +205,20 @@ static int user_create(const struct ck_api_env *env, const struct ck_api_request
 	int status = ck_api_parse_body(req, &body, out);
 	if (status)
 		return status;
-	const char *name = str(body, "name"), *role = str(body, "role"), *pw = str(body, "password");
+	const char *name = str(body, "name"), *role = str(body, "role"),
+	           *pw = str(body, "password");
 	char hash[CK_PASSWORD_HASH_MAX + 1];
 	if (!user_name_valid(name)) {
-		status = ck_api_fail(out, 400, "invalid_name",
-		                     "user names are 1 to 64 letters, digits, ':', '_', '.', '@' or "
-		                     "'-'");
+		status =
+		    ck_api_fail(out, 400, "invalid_name",
+		                "user names are 1 to 64 letters, digits, ':', '_', '.', '@' or "
+		                "'-'");
 	} else if (!role_valid(role)) {
 		status = ck_api_fail(out, 400, "bad_request",
 		                     "\"role\" must be \"admin\", \"supervisor\" or \"driver\"");
 	} else if (!ck_password_acceptable(pw)) {
-		status = ck_api_fail(out, 400, "bad_request",
-		                     "\"password\" must have 8 to 256 bytes");
+		status =
+		    ck_api_fail(out, 400, "bad_request", "\"password\" must have 8 to 256 bytes");
 	} else if (ck_password_hash(pw, hash, sizeof(hash)) != 0) {
 		status = ck_api_fail(out, 500, "internal", "cannot hash the password");
 	} else {
@@ -256,8 +258,7 @@ static int user_put(const struct ck_api_env *env, const struct ck_api_request *r
 	const char *role = str(body, "role"), *pw = str(body, "password");
 	char hash[CK_PASSWORD_HASH_MAX + 1];
 	int64_t now = ck_api_now_ms();
-	if ((!role && !pw) || (role && !role_valid(role)) ||
-	    (pw && !ck_password_acceptable(pw))) {
+	if ((!role && !pw) || (role && !role_valid(role)) || (pw && !ck_password_acceptable(pw))) {
 		status = ck_api_fail(out, 400, "bad_request",
 		                     "give \"role\" (admin, supervisor, driver) and/or a "
 		                     "\"password\" of 8 to 256 bytes");
@@ -293,14 +294,9 @@ static int user_delete(const struct ck_api_env *env, const struct ck_api_request
 }
 
 const struct ck_api_route ck_api_routes_auth[] = {
-	{ "POST", "/auth/login", login },
-	{ "POST", "/auth/logout", logout },
-	{ "GET", "/auth/session", session },
-	{ "POST", "/auth/password", password },
-	{ "POST", "/users", user_create },
-	{ "GET", "/users", user_list },
-	{ "GET", "/users/{}", user_get },
-	{ "PUT", "/users/{}", user_put },
-	{ "DELETE", "/users/{}", user_delete },
-	{ NULL, NULL, NULL },
+	{ "POST", "/auth/login", login },       { "POST", "/auth/logout", logout },
+	{ "GET", "/auth/session", session },    { "POST", "/auth/password", password },
+	{ "POST", "/users", user_create },      { "GET", "/users", user_list },
+	{ "GET", "/users/{}", user_get },       { "PUT", "/users/{}", user_put },
+	{ "DELETE", "/users/{}", user_delete }, { NULL, NULL, NULL },
 };

@@ -61,9 +61,10 @@ static int call_list(const struct ck_api_env *env, const struct ck_api_request *
 	q.q.status = req->query(req, "status");
 	if (q.q.status && strcmp(q.q.status, "open") != 0 &&
 	    ck_calls_status_parse(q.q.status, &st) != 0)
-		return ck_api_fail(out, 400, "bad_request",
-		                   "status must be raised, claimed, arrived, resolved, cancelled or "
-		                   "open");
+		return ck_api_fail(
+		    out, 400, "bad_request",
+		    "status must be raised, claimed, arrived, resolved, cancelled or "
+		    "open");
 	q.q.thing = req->query(req, "thing");
 	q.kind = req->query(req, "kind");
 	q.location = req->query(req, "location");
@@ -131,8 +132,8 @@ static int call_op(const struct ck_api_env *env, const struct ck_api_request *re
 	}
 	if ((op == CK_CALL_RESOLVE || op == CK_CALL_CANCEL) &&
 	    (!a.reason || !a.reason[0] || strlen(a.reason) > CK_CALLS_REASON_MAX)) {
-		status = ck_api_fail(out, 400, "bad_request",
-		                     "\"reason\" is required (1 to 200 bytes)");
+		status =
+		    ck_api_fail(out, 400, "bad_request", "\"reason\" is required (1 to 200 bytes)");
 		goto out;
 	}
 	if (a.note && strlen(a.note) > CK_CALLS_NOTE_MAX) {
@@ -159,11 +160,11 @@ out:
 	return status;
 }
 
-#define OP_HANDLER(fn, op)                                                                  \
-	static int fn(const struct ck_api_env *env, const struct ck_api_request *req,       \
-	              const char *const *param, cJSON **out)                                \
-	{                                                                                   \
-		return call_op(env, req, param[0], op, out);                                \
+#define OP_HANDLER(fn, op)                                                                         \
+	static int fn(const struct ck_api_env *env, const struct ck_api_request *req,              \
+	              const char *const *param, cJSON **out)                                       \
+	{                                                                                          \
+		return call_op(env, req, param[0], op, out);                                       \
 	}
 OP_HANDLER(call_claim, CK_CALL_CLAIM)
 OP_HANDLER(call_arrive, CK_CALL_ARRIVE)
@@ -206,9 +207,9 @@ static int kind_write(const struct ck_api_env *env, const struct ck_api_request 
 		goto out;
 	}
 	char *text = cJSON_PrintUnformatted(def);
-	int rc = !text ? -ENOMEM
-	               : replace ? ck_store_kind_replace(env->store, name, text, ck_api_now_ms())
-	                         : ck_store_kind_put(env->store, name, text, ck_api_now_ms());
+	int rc = !text     ? -ENOMEM
+	         : replace ? ck_store_kind_replace(env->store, name, text, ck_api_now_ms())
+	                   : ck_store_kind_put(env->store, name, text, ck_api_now_ms());
 	cJSON_free(text);
 	if (rc == 0)
 		rc = ck_store_kind_get(env->store, name, out);
@@ -411,7 +412,8 @@ static int window(const struct ck_api_request *req, int64_t *from, int64_t *to, 
 	if (f) {
 		*from = strtoll(f, &end, 10);
 		if (!*f || *end || *from < 0)
-			return ck_api_fail(out, 400, "bad_request", "from must be Unix milliseconds");
+			return ck_api_fail(out, 400, "bad_request",
+			                   "from must be Unix milliseconds");
 	}
 	if (*from > *to)
 		return ck_api_fail(out, 400, "bad_request", "from is after to");
@@ -422,8 +424,8 @@ static int report(const struct ck_api_env *env, const struct ck_api_request *req
                   const char *const *param, cJSON **out)
 {
 	(void)param;
-	static const char *const bys[] = { "location", "kind", "shift", "category", "claimedBy",
-		                           "thing", NULL };
+	static const char *const bys[] = { "location",  "kind",  "shift", "category",
+		                           "claimedBy", "thing", NULL };
 	int64_t from, to;
 	int status = window(req, &from, &to, out);
 	if (status)
@@ -436,8 +438,9 @@ static int report(const struct ck_api_env *env, const struct ck_api_request *req
 	if (!by)
 		by = "location", ok = 1;
 	if (!ok)
-		return ck_api_fail(out, 400, "bad_request",
-		                   "by must be location, kind, shift, category, claimedBy or thing");
+		return ck_api_fail(
+		    out, 400, "bad_request",
+		    "by must be location, kind, shift, category, claimedBy or thing");
 	struct report r = { .by = by };
 	int rc = ck_store_call_report(env->store, from, to, group_call, &r);
 	if (rc == 0) {
@@ -539,8 +542,8 @@ static int csv_row(const cJSON *call, void *arg)
 	int rc = 0;
 	if (++r->total > REPORT_MAX_CALLS)
 		return -E2BIG;
-	static const char *const text_keys[] = { "kind", "category", "priority", "status", "thing",
-		                                 "location" };
+	static const char *const text_keys[] = { "kind",   "category", "priority",
+		                                 "status", "thing",    "location" };
 	snprintf(buf, sizeof(buf), "%lld", (long long)num(call, "id", &set));
 	rc |= csv_text(r, buf, false);
 	for (int i = 0; i < 6; i++)
@@ -570,7 +573,8 @@ static int report_csv(const struct ck_api_env *env, const struct ck_api_request 
 	(void)param;
 	static const char header[] =
 	    "id,kind,category,priority,status,thing,location,presses,created_at,claimed_by,"
-	    "claimed_at,arrived_at,resolved_at,cancelled_at,closure_reason,accept_ms,resolve_ms\r\n";
+	    "claimed_at,arrived_at,resolved_at,cancelled_at,closure_reason,accept_ms,resolve_"
+	    "ms\r\n";
 	int64_t from, to;
 	int status = window(req, &from, &to, out);
 	if (status)

@@ -38,6 +38,8 @@ extern const struct ck_api_route ck_api_routes_metrics[];
 extern const struct ck_api_route ck_api_routes_queues[];
 extern const struct ck_api_route ck_api_routes_tables[];
 extern const struct ck_api_route ck_api_routes_certs[];
+extern const struct ck_api_route ck_api_routes_calls[];
+extern const struct ck_api_route ck_api_routes_auth[];
 extern const struct ck_api_route ck_api_routes_channels[];
 extern const struct ck_api_route ck_api_routes_functions[];
 

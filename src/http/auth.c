@@ -128,8 +128,9 @@ int ck_auth_resolve(const struct ck_api_env *env, const char *method, const char
 			snprintf(p->role, sizeof(p->role), "admin");
 			return 0;
 		}
-		*err = ck_api_error("unauthorized", "missing or wrong bearer token (see admin.token "
-		                                    "in the data directory)");
+		*err =
+		    ck_api_error("unauthorized", "missing or wrong bearer token (see admin.token "
+		                                 "in the data directory)");
 		return 401;
 	}
 	char token[CK_TOKEN_CHARS + 8];

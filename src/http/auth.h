@@ -15,10 +15,10 @@
 
 #include "http/http.h"
 
-#define CK_AUTH_COOKIE      "clickd_session"
-#define CK_AUTH_SESSION_MS  (12LL * 3600 * 1000)
-#define CK_AUTH_TOKEN_USER  "admin-token"
-#define CK_AUTH_WINDOW_MS   (15LL * 60 * 1000)
+#define CK_AUTH_COOKIE       "clickd_session"
+#define CK_AUTH_SESSION_MS   (12LL * 3600 * 1000)
+#define CK_AUTH_TOKEN_USER   "admin-token"
+#define CK_AUTH_WINDOW_MS    (15LL * 60 * 1000)
 #define CK_AUTH_MAX_PER_USER 5
 #define CK_AUTH_MAX_PER_PEER 20
 

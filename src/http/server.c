@@ -20,7 +20,11 @@
 #include <microhttpd.h>
 
 #include "core/log.h"
+#include "http/api_int.h"
+#include "http/auth.h"
 #include "http/longpoll.h"
+#include "http/sse.h"
+#include "http/web.h"
 #include "store/store_queues.h"
 
 #define API_PREFIX   "/api/v1"
@@ -31,6 +35,7 @@ struct ck_http {
 	const struct ck_api_env *env;
 	int fd;
 	struct ck_longpoll *lp; /* parked long-poll requests (queue receives) */
+	struct ck_sse *sse;     /* live-update streams */
 };
 
 struct request_state {
@@ -78,19 +83,6 @@ int ck_parse_hostport(const char *s, char *addr, size_t addr_len, int *port)
 	return 0;
 }
 
-static bool token_ok(const char *expected, const char *header)
-{
-	static const char prefix[] = "Bearer ";
-	if (!header || strncmp(header, prefix, sizeof(prefix) - 1) != 0)
-		return false;
-	const char *got = header + sizeof(prefix) - 1;
-	size_t n = strlen(expected), m = strlen(got);
-	unsigned char diff = (unsigned char)(n != m);
-	for (size_t i = 0; i < n; i++)
-		diff |= (unsigned char)(expected[i] ^ (i < m ? got[i] : 0));
-	return diff == 0;
-}
-
 /* Sends doc as JSON; a raw node (GET /metrics) is sent as its text. */
 static enum MHD_Result send_json(struct MHD_Connection *conn, int status, cJSON *doc)
 {
@@ -124,6 +116,69 @@ static bool peer_is_loopback(struct MHD_Connection *conn)
 		return false;
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)ci->client_addr;
 	return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+}
+
+/* The client's IPv4 address as text, for login limits and logs. */
+static void peer_name(struct MHD_Connection *conn, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr || ci->client_addr->sa_family != AF_INET)
+		return;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)ci->client_addr;
+	inet_ntop(AF_INET, &sin->sin_addr, out, (socklen_t)len);
+}
+
+/* A stream's starting point: Last-Event-ID, else ?after=, else -1 (now). */
+static int64_t stream_cursor(struct MHD_Connection *conn)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
+	if (!v)
+		v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "after");
+	char *end = NULL;
+	long long n = v ? strtoll(v, &end, 10) : -1;
+	return v && *v && !*end && n >= 0 ? n : -1;
+}
+
+/* Sends the handler's answer with what it added to reply (cookie, raw body). */
+static enum MHD_Result send_reply(struct MHD_Connection *conn, int status, cJSON *doc,
+                                  struct ck_api_reply *reply)
+{
+	if (!reply->raw && !reply->set_cookie[0] && reply->retry_after_s <= 0)
+		return send_json(conn, status, doc);
+	struct MHD_Response *resp = NULL;
+	const char *type = "application/json";
+	if (reply->raw) {
+		cJSON_Delete(doc);
+		resp = MHD_create_response_from_buffer(reply->raw_len, reply->raw,
+		                                       MHD_RESPMEM_MUST_FREE);
+		type = reply->raw_type;
+		if (!resp)
+			free(reply->raw);
+	} else {
+		char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
+		cJSON_Delete(doc);
+		if (text)
+			resp = MHD_create_response_from_buffer(strlen(text), text,
+			                                       MHD_RESPMEM_MUST_FREE);
+		if (!resp)
+			cJSON_free(text);
+	}
+	if (!resp)
+		return MHD_NO;
+	char retry[24];
+	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (reply->set_cookie[0])
+		MHD_add_response_header(resp, "Set-Cookie", reply->set_cookie);
+	if (reply->retry_after_s > 0) {
+		snprintf(retry, sizeof(retry), "%d", reply->retry_after_s);
+		MHD_add_response_header(resp, "Retry-After", retry);
+	}
+	enum MHD_Result r = MHD_queue_response(conn, (unsigned int)status, resp);
+	MHD_destroy_response(resp);
+	return r;
 }
 
 static const char *query_arg(const struct ck_api_request *req, const char *key)
@@ -163,6 +218,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 
+	/* The web app's files: public, so the login page can load. */
+	if (ck_web_handles(url))
+		return ck_web_serve(conn, h->env->web_dir, url, method);
 	/* /metrics is the one route outside /api/v1 (where Prometheus looks). */
 	bool metrics = strcmp(url, METRICS_PATH) == 0;
 	if (!metrics && (strncmp(url, API_PREFIX, strlen(API_PREFIX)) != 0 ||
@@ -176,14 +234,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		                                               ? "request body over 64 KiB"
 		                                               : "request body over 2 MiB"));
 
-	bool public_route = (strcmp(path, "/health") == 0 && strcmp(method, "GET") == 0) ||
-	                    (metrics && peer_is_loopback(conn));
-	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-	if (!public_route && !token_ok(h->env->token, auth))
-		return send_json(conn, 401,
-		                 ck_api_error("unauthorized",
-		                              "missing or wrong bearer token (see admin.token in "
-		                              "the data directory)"));
+	bool public_route = ck_auth_public(method, path) || (metrics && peer_is_loopback(conn));
+	struct ck_auth_principal who = { .user = "", .role = "" };
+	char peer[64] = "";
+	peer_name(conn, peer, sizeof(peer));
+	if (!public_route) {
+		cJSON *err = NULL;
+		int denied = ck_auth_resolve(
+		    h->env, method,
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie"),
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token"),
+		    ck_api_now_ms(), &who, &err);
+		if (denied)
+			return send_json(conn, denied, err);
+		if (!metrics && !ck_auth_allowed(who.role, method, path))
+			return send_json(conn, 403,
+			                 ck_api_error("forbidden", "your role may not do this"));
+	}
+	if (strcmp(path, "/stream") == 0 && strcmp(method, "GET") == 0)
+		return ck_sse_open(h->sse, conn, stream_cursor(conn));
+	struct ck_api_reply reply = { .set_cookie = "" };
 
 	struct ck_api_request req = {
 		.method = method,
@@ -193,6 +264,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		.query = query_arg,
 		.conn = conn,
 		.wait = &st->wait,
+		.user = who.user,
+		.role = who.role,
+		.session_hash = who.session_hash[0] ? who.session_hash : NULL,
+		.csrf = who.csrf[0] ? who.csrf : NULL,
+		.peer = peer,
+		.session_expires_ms = who.expires_ms,
+		.reply = &reply,
 	};
 	cJSON *doc = NULL;
 	st->wait.generation = ck_longpoll_generation(h->lp);
@@ -209,7 +287,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 		return MHD_YES;
 	}
-	return send_json(conn, status, doc);
+	if (strcmp(method, "GET") != 0 && status < 300)
+		ck_sse_notify(h->sse); /* a call may have changed */
+	return send_reply(conn, status, doc, &reply);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -267,8 +347,16 @@ int ck_http_start(const char *addr, int port, const struct ck_api_env *env, stru
 	}
 	h->env = env;
 	h->fd = fd;
+	h->sse = ck_sse_new(env->store);
+	if (!h->sse) {
+		snprintf(err, err_len, "out of memory");
+		close(fd);
+		free(h);
+		return -ENOMEM;
+	}
 	if (ck_longpoll_new(resume_request, h, &h->lp) != 0) {
 		snprintf(err, err_len, "cannot start the HTTP long-poll thread");
+		ck_sse_free(h->sse);
 		close(fd);
 		free(h);
 		return -ENOMEM;
@@ -278,11 +366,12 @@ int ck_http_start(const char *addr, int port, const struct ck_api_env *env, stru
 	        MHD_ALLOW_SUSPEND_RESUME,
 	    0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 	    MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-	    MHD_OPTION_CONNECTION_LIMIT, 256, MHD_OPTION_CONNECTION_TIMEOUT, 30,
+	    MHD_OPTION_CONNECTION_LIMIT, 1000, MHD_OPTION_CONNECTION_TIMEOUT, 30,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_END);
 	if (!h->daemon) {
 		snprintf(err, err_len, "cannot start the HTTP server on %s:%d", addr, port);
 		ck_longpoll_free(h->lp);
+		ck_sse_free(h->sse);
 		close(fd);
 		free(h);
 		return -EIO;
@@ -301,8 +390,16 @@ void ck_http_stop(struct ck_http *h)
 	/* Parked requests are resumed first (and parking refused from then
 	 * on), so none is left suspended when the daemon stops. */
 	ck_longpoll_stop(h->lp);
+	ck_sse_close_all(h->sse); /* no stream may stay suspended */
 	MHD_stop_daemon(h->daemon);
+	ck_sse_free(h->sse);
 	ck_longpoll_free(h->lp);
 	close(h->fd);
 	free(h);
+}
+
+void ck_http_notify(struct ck_http *h)
+{
+	if (h)
+		ck_sse_notify(h->sse);
 }

@@ -16,7 +16,7 @@
 #include "core/log.h"
 #include "store/store_calls.h"
 
-#define RING        512  /* rendered events shared by all streams */
+#define RING        512 /* rendered events shared by all streams */
 #define FILL_BATCH  256
 #define CATCH_BATCH 100
 
@@ -29,8 +29,8 @@ struct event {
 struct stream {
 	struct ck_sse *hub;
 	struct MHD_Connection *conn;
-	int64_t cursor;      /* last change sent */
-	char *buf;           /* bytes to send */
+	int64_t cursor; /* last change sent */
+	char *buf;      /* bytes to send */
 	size_t len, off, cap;
 	bool suspended, ping, hello_sent;
 	uint64_t seen_gen;
@@ -89,8 +89,9 @@ static char *render(struct ck_store *store, int64_t seq, int64_t id, const char 
 	size_t cap = strlen(data) + 96;
 	char *text = malloc(cap);
 	if (text) {
-		int n = snprintf(text, cap, "id: %lld\nevent: call.%s\ndata: %s\n\n", (long long)seq,
-		                 strcmp(change, "created") == 0 ? "created" : "updated", data);
+		int n =
+		    snprintf(text, cap, "id: %lld\nevent: call.%s\ndata: %s\n\n", (long long)seq,
+		             strcmp(change, "created") == 0 ? "created" : "updated", data);
 		*len = (size_t)n;
 	}
 	cJSON_free(data);
@@ -134,7 +135,8 @@ static void fill(struct ck_sse *hub, uint64_t gen)
 		return;
 	for (int i = 0; i < 40; i++) {
 		int64_t before = hub->ring_max;
-		if (ck_store_call_changes(hub->store, hub->ring_max, FILL_BATCH, ring_add, hub) != 0)
+		if (ck_store_call_changes(hub->store, hub->ring_max, FILL_BATCH, ring_add, hub) !=
+		    0)
 			break;
 		if (hub->ring_max - before < FILL_BATCH)
 			break;
@@ -172,8 +174,9 @@ static void collect(struct stream *s)
 		if (s->cursor < 0) {
 			s->cursor = newest;
 		} else if (s->cursor < newest && oldest > s->cursor + 1) {
-			int n = snprintf(line, sizeof(line), "event: resync\ndata: {\"seq\":%lld}\n\n",
-			                 (long long)newest);
+			int n =
+			    snprintf(line, sizeof(line), "event: resync\ndata: {\"seq\":%lld}\n\n",
+			             (long long)newest);
 			put(s, line, (size_t)n);
 			s->cursor = newest;
 		}

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CSP                                                                                      \
-	"default-src 'self'; img-src 'self' data:; media-src 'self' data:; style-src 'self'; " \
+#define CSP                                                                                        \
+	"default-src 'self'; img-src 'self' data:; media-src 'self' data:; style-src 'self'; "     \
 	"object-src 'none'; frame-ancestors 'none'"
 
 bool ck_web_handles(const char *url)
@@ -36,8 +36,8 @@ int ck_web_map(const char *url, char *rel, size_t rel_len)
 	bool seg_start = true;
 	for (size_t i = 0; i < n; i++) {
 		char c = p[i];
-		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		          c == '.' || c == '_' || c == '-' || c == '/';
+		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		          (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '/';
 		if (!ok || (seg_start && (c == '.' || c == '/')))
 			return -ENOENT;
 		seg_start = c == '/';
@@ -78,8 +78,8 @@ const char *ck_web_type(const char *name)
 
 static enum MHD_Result plain(struct MHD_Connection *conn, unsigned int status, const char *text)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
-	                                                         MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
