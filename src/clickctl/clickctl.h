@@ -72,6 +72,7 @@ enum ck_ctl_opt {
 	CK_CTL_OPT_CRL_FILE,
 	CK_CTL_OPT_CONFIG_JSON,
 	CK_CTL_OPT_MONTHLY_USD,
+	CK_CTL_OPT_MONTH,
 	CK_CTL_OPT_FILTER_JSON,
 	CK_CTL_OPT_SECRET,
 	CK_CTL_OPT_SUBJECT,
@@ -177,6 +178,7 @@ int ck_ctl_deadletters_retry(struct ck_ctl *c);
 int ck_ctl_rules_eval(struct ck_ctl *c);
 int ck_ctl_workorders_list(struct ck_ctl *c);
 int ck_ctl_cost_estimate(struct ck_ctl *c);
+int ck_ctl_cost_usage(struct ck_ctl *c);
 int ck_ctl_policy_test(struct ck_ctl *c);
 int ck_ctl_policy_create(struct ck_ctl *c);
 int ck_ctl_policy_list(struct ck_ctl *c);

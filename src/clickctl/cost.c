@@ -8,6 +8,7 @@
  */
 #include "clickctl/clickctl.h"
 #include "cost/cost.h"
+#include "cost/usage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,8 @@
 #include <unistd.h>
 
 #define PRICES_NAME "aws-us-east-1.prices"
+
+static int load_prices(struct ck_ctl *c, struct ck_cost_prices **out, char *path, size_t len);
 
 enum format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV };
 
@@ -428,13 +431,11 @@ int ck_ctl_cost_estimate(struct ck_ctl *c)
 {
 	struct ck_cost_input in = { .buttons = -1, .presses_per_day = -1, .days = 30 };
 	const char *fmt = ck_cli_opt_value(c->args, CK_CTL_OPT_FORMAT);
-	const char *path = ck_cli_opt_value(c->args, CK_CTL_OPT_PRICES);
+	const char *path = NULL;
 	struct ck_cost_prices *prices = NULL;
 	struct ck_cost_estimate e;
 	enum format format = c->json ? FORMAT_JSON : FORMAT_TABLE;
-	char found[PATH_MAX + 64], resolved[PATH_MAX], err[512];
-	char *text = NULL;
-	size_t len = 0;
+	char resolved[PATH_MAX], err[512];
 	int rc;
 
 	if (c->n_operands != 0)
@@ -482,27 +483,10 @@ int ck_ctl_cost_estimate(struct ck_ctl *c)
 	if (in.presses_per_day < 0)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "cost estimate needs --presses-per-day P");
 
-	if (!path) {
-		if (find_prices(found, sizeof(found)) < 0)
-			return ck_ctl_fail(CK_CTL_EXIT_USAGE,
-			                   "no price file " PRICES_NAME
-			                   " next to clickctl, in the source tree's data/prices or "
-			                   "in /usr/share/clickd/prices; give --prices FILE");
-		path = found;
-	}
-	if (realpath(path, resolved))
-		path = resolved;
-	if (read_prices(path, &text, &len, err, sizeof(err)) < 0)
-		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "%s", err);
-	prices = malloc(sizeof(*prices));
-	if (!prices) {
-		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
+	rc = load_prices(c, &prices, resolved, sizeof(resolved));
+	if (rc != CK_CTL_EXIT_OK)
 		goto out;
-	}
-	if (ck_cost_prices_parse(text, len, prices, err, sizeof(err)) < 0) {
-		rc = ck_ctl_fail(CK_CTL_EXIT_USAGE, "%s: %s", path, err);
-		goto out;
-	}
+	path = resolved;
 	if (ck_cost_estimate(&in, prices, &e, err, sizeof(err)) < 0) {
 		rc = ck_ctl_fail(CK_CTL_EXIT_USAGE, "%s", err);
 		goto out;
@@ -515,6 +499,166 @@ int ck_ctl_cost_estimate(struct ck_ctl *c)
 		rc = print_table(&in, &e, prices, path);
 out:
 	free(prices);
+	return rc;
+}
+
+/*
+ * Loads the price table named by --prices, or the first one found: the
+ * shared half of "cost estimate" and "cost usage". On success returns
+ * CK_CTL_EXIT_OK with a new table in *out (caller frees) and its path in
+ * path; otherwise prints the problem and returns the exit status.
+ */
+static int load_prices(struct ck_ctl *c, struct ck_cost_prices **out, char *path, size_t len)
+{
+	const char *given = ck_cli_opt_value(c->args, CK_CTL_OPT_PRICES);
+	char found[PATH_MAX], err[512];
+	char *text = NULL;
+	size_t n = 0;
+	int rc = CK_CTL_EXIT_OK;
+
+	*out = NULL;
+	if (!given) {
+		if (find_prices(found, sizeof(found)) < 0)
+			return ck_ctl_fail(CK_CTL_EXIT_USAGE,
+			                   "no price file " PRICES_NAME
+			                   " next to clickctl, in the source tree's data/prices or "
+			                   "in /usr/share/clickd/prices; give --prices FILE");
+		given = found;
+	}
+	if (!realpath(given, path))
+		snprintf(path, len, "%s", given);
+	if (read_prices(path, &text, &n, err, sizeof(err)) < 0)
+		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "%s", err);
+	*out = malloc(sizeof(**out));
+	if (!*out) {
+		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
+	} else if (ck_cost_prices_parse(text, n, *out, err, sizeof(err)) < 0) {
+		rc = ck_ctl_fail(CK_CTL_EXIT_USAGE, "%s: %s", path, err);
+		free(*out);
+		*out = NULL;
+	}
 	free(text);
+	return rc;
+}
+
+static int64_t total_of(const cJSON *totals, const char *metric)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(totals, metric);
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+static void usage_from(const cJSON *totals, struct ck_cost_usage *u)
+{
+	u->messages = total_of(totals, "messages");
+	u->rule_triggers = total_of(totals, "rule_triggers");
+	u->actions = total_of(totals, "actions");
+	u->function_runs = total_of(totals, "function_runs");
+	u->function_ms = total_of(totals, "function_ms");
+	u->sms_segments = total_of(totals, "sms_segments");
+	u->emails = total_of(totals, "emails");
+	u->webhooks = total_of(totals, "webhooks");
+	u->table_writes = total_of(totals, "table_writes");
+}
+
+/*
+ * clickctl cost usage [--month YYYY-MM] [--prices FILE] [--no-free-tier]:
+ * the month's metered usage, the forecast to its end, and what the same
+ * usage costs on AWS, month to date and forecast. Returns an exit status.
+ */
+int ck_ctl_cost_usage(struct ck_ctl *c)
+{
+	static const char *const head[] = { "USAGE", "MONTH TO DATE", "FORECAST" };
+	static const char *const aws_head[] = { "AWS EQUIVALENT", "MONTH TO DATE", "FORECAST" };
+	const char *month = ck_cli_opt_value(c->args, CK_CTL_OPT_MONTH);
+	bool free_tier = ck_cli_opt_value(c->args, CK_CTL_OPT_NO_FREE_TIER) == NULL;
+	struct ck_ctl_api_error e;
+	struct ck_cost_prices *prices = NULL;
+	struct ck_cli_table *t = NULL, *a = NULL;
+	cJSON *doc = NULL;
+	char path[PATH_MAX], url[64];
+	int rc;
+
+	if (c->n_operands != 0)
+		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "cost usage takes no arguments");
+	if (month && (strlen(month) != 7 || month[4] != '-'))
+		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "--month wants YYYY-MM, not \"%s\"", month);
+	rc = load_prices(c, &prices, path, sizeof(path));
+	if (rc != CK_CTL_EXIT_OK)
+		return rc;
+	snprintf(url, sizeof(url), "/usage%s%s", month ? "?month=" : "", month ? month : "");
+	rc = ck_ctl_api(c->http, "GET", url, NULL, &doc, &e);
+	if (rc == CK_CTL_EXIT_FAIL)
+		rc = ck_ctl_print_api_error(&e);
+	if (rc != CK_CTL_EXIT_OK)
+		goto out;
+
+	struct ck_cost_usage mtd, fc;
+	struct ck_cost_usage_line lm[CK_COST_USAGE_LINES], lf[CK_COST_USAGE_LINES];
+	int64_t tm = 0, tf = 0;
+	usage_from(cJSON_GetObjectItemCaseSensitive(doc, "totals"), &mtd);
+	usage_from(cJSON_GetObjectItemCaseSensitive(doc, "forecast"), &fc);
+	if (ck_cost_usage_aws(&mtd, prices, free_tier, lm, &tm) != 0 ||
+	    ck_cost_usage_aws(&fc, prices, free_tier, lf, &tf) != 0) {
+		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "usage too large to price");
+		goto out;
+	}
+	if (c->json) {
+		cJSON *aws = cJSON_AddObjectToObject(doc, "aws");
+		char buf[48];
+		cJSON_AddStringToObject(aws, "prices", path);
+		ck_cost_format(tm, 2, buf, sizeof(buf));
+		cJSON_AddStringToObject(aws, "monthToDate", buf);
+		ck_cost_format(tf, 2, buf, sizeof(buf));
+		cJSON_AddStringToObject(aws, "forecast", buf);
+		rc = ck_ctl_print_json(doc);
+		goto out;
+	}
+	const cJSON *cm = cJSON_GetObjectItemCaseSensitive(doc, "month");
+	printf("Usage for %s (UTC), %.1f of %d days; prices from %s\n\n",
+	       cJSON_IsString(cm) ? cm->valuestring : "?",
+	       cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(doc, "daysElapsed")),
+	       (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(doc, "daysInMonth")),
+	       path);
+	t = ck_cli_table_new(3, head);
+	a = ck_cli_table_new(3, aws_head);
+	if (!t || !a) {
+		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
+		goto out;
+	}
+	const cJSON *totals = cJSON_GetObjectItemCaseSensitive(doc, "totals");
+	const cJSON *forecast = cJSON_GetObjectItemCaseSensitive(doc, "forecast");
+	const cJSON *it;
+	cJSON_ArrayForEach(it, totals)
+	{
+		char v1[32], v2[32];
+		snprintf(v1, sizeof(v1), "%lld", (long long)total_of(totals, it->string));
+		snprintf(v2, sizeof(v2), "%lld", (long long)total_of(forecast, it->string));
+		const char *row[] = { it->string, v1, v2 };
+		ck_cli_table_add(t, row);
+	}
+	for (int i = 0; i < CK_COST_USAGE_LINES; i++) {
+		char v1[48], v2[48];
+		snprintf(v1, sizeof(v1), "$");
+		ck_cost_format(lm[i].cost, 2, v1 + 1, sizeof(v1) - 1);
+		snprintf(v2, sizeof(v2), "$");
+		ck_cost_format(lf[i].cost, 2, v2 + 1, sizeof(v2) - 1);
+		const char *row[] = { lm[i].name, v1, v2 };
+		ck_cli_table_add(a, row);
+	}
+	char s1[48] = "$", s2[48] = "$";
+	ck_cost_format(tm, 2, s1 + 1, sizeof(s1) - 1);
+	ck_cost_format(tf, 2, s2 + 1, sizeof(s2) - 1);
+	const char *sum[] = { "total", s1, s2 };
+	ck_cli_table_add(a, sum);
+	rc = ck_ctl_print_table(t);
+	if (rc == CK_CTL_EXIT_OK) {
+		printf("\n");
+		rc = ck_ctl_print_table(a);
+	}
+out:
+	ck_cli_table_free(t);
+	ck_cli_table_free(a);
+	cJSON_Delete(doc);
+	free(prices);
 	return rc;
 }

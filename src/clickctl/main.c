@@ -72,6 +72,7 @@ static const struct ck_cli_opt options[] = {
 	{ "crl-file", CK_CTL_OPT_CRL_FILE, true },
 	{ "config-json", CK_CTL_OPT_CONFIG_JSON, true },
 	{ "monthly-usd", CK_CTL_OPT_MONTHLY_USD, true },
+	{ "month", CK_CTL_OPT_MONTH, true },
 	{ "filter-json", CK_CTL_OPT_FILTER_JSON, true },
 	{ "secret", CK_CTL_OPT_SECRET, true },
 	{ "subject", CK_CTL_OPT_SUBJECT, true },
@@ -363,6 +364,15 @@ static const struct command commands[] = {
 	  "\n"
 	  "  --status S         only work orders with status S, e.g. raised\n"
 	  "  --thing T          only work orders of thing T\n" },
+	{ "cost", "usage",
+	  CK_CTL_BIT(CK_CTL_OPT_MONTH) | CK_CTL_BIT(CK_CTL_OPT_PRICES) |
+	      CK_CTL_BIT(CK_CTL_OPT_NO_FREE_TIER),
+	  ck_ctl_cost_usage, "usage [--month YYYY-MM] [--prices FILE] [--no-free-tier]",
+	  "show metered usage, its forecast, and what it would cost on AWS",
+	  "Prints the month's metered usage (messages, rules triggered and matched,\n"
+	  "actions, work orders, deliveries...) month to date and forecast to the end of\n"
+	  "the month at the rate so far, then what the same usage costs on AWS with the\n"
+	  "prices of the price file (see cost estimate). --month shows a past month.\n" },
 	{ "cost", "estimate",
 	  CK_CTL_BIT(CK_CTL_OPT_BUTTONS) | CK_CTL_BIT(CK_CTL_OPT_PRESSES_PER_DAY) |
 	      CK_CTL_BIT(CK_CTL_OPT_DAYS) | CK_CTL_BIT(CK_CTL_OPT_SMS_PER_PRESS) |

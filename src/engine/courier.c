@@ -24,6 +24,7 @@
 #include "engine/invoke.h"
 #include "engine/outbox.h"
 #include "store/store_outbox.h"
+#include "store/store_usage.h"
 
 #define MAX_WORKERS  16
 #define QUEUE_MAX    64
@@ -437,6 +438,13 @@ static void settle(struct worker *w, const struct job *j, int outcome, const cha
 		goto fail;
 	if (outcome == 0) {
 		rc = ck_store_outbox_done(s, j->id, now);
+		if (rc == 0 && strcmp(j->kind, "webhook") == 0) {
+			char month[8];
+			ck_usage_month(now, month);
+			rc = ck_store_usage_add(s, month, "webhooks", "total", "", 1);
+			if (rc == 0)
+				rc = ck_store_usage_add(s, month, "webhooks", "rule", j->rule, 1);
+		}
 	} else {
 		int64_t delay = ck_courier_backoff(attempts, w->c->cfg.backoff_base_ms,
 		                                   w->c->cfg.backoff_max_ms, random_unit());

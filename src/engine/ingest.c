@@ -16,11 +16,25 @@
 #include "engine/actions.h"
 #include "engine/outbox.h"
 #include "store/store_outbox.h"
+#include "store/store_usage.h"
 #include "sql/sql.h"
 
 #define BUTTON_PREFIX "iotbutton/"
 
+/* Usage counters of one batch, written once at its end (store_usage.h). */
+#define METER_MAX 64
+
+struct meter_entry {
+	char month[8];
+	const char *metric;
+	const char *scope;
+	char key[CK_NAME_MAX + 1];
+	int64_t delta;
+};
+
 struct batch {
+	struct meter_entry meter[METER_MAX];
+	int n_meter;
 	struct ck_store *s;
 	const struct ck_rules *rules;
 	const struct ck_ingest_config *cfg;
@@ -82,9 +96,65 @@ static int record_failure(struct batch *b, const struct ck_rule *rule, const cJS
 	return rc == -EEXIST ? 0 : rc;
 }
 
+/* Counts one unit of metric for key (and for the total). A full table is
+ * written out early, so no count is ever dropped. */
+static int meter(struct batch *b, const char *metric, const char *scope, const char *key,
+                 int64_t delta);
+
+static int meter_flush(struct batch *b)
+{
+	for (int i = 0; i < b->n_meter; i++) {
+		struct meter_entry *m = &b->meter[i];
+		int rc = ck_store_usage_add(b->s, m->month, m->metric, m->scope, m->key, m->delta);
+		if (rc != 0)
+			return rc;
+	}
+	b->n_meter = 0;
+	return 0;
+}
+
+static int meter_one(struct batch *b, const char *month, const char *metric, const char *scope,
+                     const char *key, int64_t delta)
+{
+	for (int i = 0; i < b->n_meter; i++) {
+		struct meter_entry *m = &b->meter[i];
+		if (m->metric == metric && m->scope == scope && strcmp(m->key, key) == 0 &&
+		    strcmp(m->month, month) == 0) {
+			m->delta += delta;
+			return 0;
+		}
+	}
+	if (b->n_meter == METER_MAX) {
+		int rc = meter_flush(b);
+		if (rc != 0)
+			return rc;
+	}
+	struct meter_entry *m = &b->meter[b->n_meter++];
+	snprintf(m->month, sizeof(m->month), "%s", month);
+	m->metric = metric;
+	m->scope = scope;
+	snprintf(m->key, sizeof(m->key), "%s", key);
+	m->delta = delta;
+	return 0;
+}
+
+static int meter(struct batch *b, const char *metric, const char *scope, const char *key,
+                 int64_t delta)
+{
+	char month[8];
+	ck_usage_month(b->row->received_ms, month);
+	int rc = meter_one(b, month, metric, "total", "", delta);
+	if (rc == 0 && scope)
+		rc = meter_one(b, month, metric, scope, key, delta);
+	return rc;
+}
+
 static int run_rule(const struct ck_rule *rule, void *ctx)
 {
 	struct batch *b = ctx;
+	int mrc = meter(b, "rule_triggers", "rule", rule->name, 1);
+	if (mrc != 0)
+		return mrc;
 	uint8_t *payload = NULL;
 	size_t payload_len = 0;
 	int fired = ck_sql_eval_payload(rule->sql, &b->msg, &payload, &payload_len);
@@ -97,6 +167,13 @@ static int run_rule(const struct ck_rule *rule, void *ctx)
 	if (fired <= 0)
 		return fired;
 	b->stats->rule_matches++;
+	mrc = meter(b, "rule_matches", "rule", rule->name, 1);
+	if (mrc == 0)
+		mrc = meter(b, "actions", "rule", rule->name, cJSON_GetArraySize(rule->actions));
+	if (mrc != 0) {
+		free(payload);
+		return mrc;
+	}
 	b->action.rule = rule->name;
 	b->action.output = payload;
 	b->action.output_len = payload_len;
@@ -115,6 +192,10 @@ static int run_rule(const struct ck_rule *rule, void *ctx)
 		if (rc != 0)
 			break;
 		b->stats->workorders += res.workorders;
+		if (res.workorders)
+			rc = meter(b, "workorders", NULL, NULL, res.workorders);
+		if (rc != 0)
+			break;
 		b->stats->enqueued += res.enqueued;
 		index++;
 	}
@@ -194,6 +275,10 @@ static int ingest_row(const struct ck_journal_row *row, void *ctx)
 
 	b->last_seq = row->seq;
 	b->stats->processed++;
+	b->row = row;
+	rc = meter(b, "messages", "thing", row->thing, 1);
+	if (rc != 0)
+		return rc;
 	if (check_row(row, &press, why, sizeof(why)) != 0) {
 		ev.status = CK_EVENT_REJECTED;
 		ev.reason = why;
@@ -290,6 +375,9 @@ int ck_ingest_batch(struct ck_store *s, const struct ck_rules *rules,
 		ck_store_rollback(s);
 		return 0;
 	}
+	rc = meter_flush(&b);
+	if (rc != 0)
+		goto fail;
 	rc = ck_store_cursor_set(s, CK_INGEST_CURSOR, b.last_seq);
 	if (rc != 0)
 		goto fail;

@@ -11,10 +11,13 @@
 
 #define MAX_SEGMENTS 6
 
+/* One table per line, so that adding an area is a one-line change. */
+/* clang-format off */
 static const struct ck_api_route *const tables[] = {
 	ck_api_routes_rules,
 	ck_api_routes_things,
 	ck_api_routes_outbox,
+	ck_api_routes_usage,
 	ck_api_routes_policies,
 	ck_api_routes_metrics,
 	ck_api_routes_queues,
@@ -26,6 +29,7 @@ static const struct ck_api_route *const tables[] = {
 	ck_api_routes_functions,
 	NULL,
 };
+/* clang-format on */
 
 struct segments {
 	char seg[MAX_SEGMENTS][CK_NAME_MAX + 2];

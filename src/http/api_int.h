@@ -33,15 +33,16 @@ struct ck_api_route {
 extern const struct ck_api_route ck_api_routes_things[];
 extern const struct ck_api_route ck_api_routes_rules[];
 extern const struct ck_api_route ck_api_routes_outbox[];
+extern const struct ck_api_route ck_api_routes_usage[];
 extern const struct ck_api_route ck_api_routes_policies[];
 extern const struct ck_api_route ck_api_routes_metrics[];
 extern const struct ck_api_route ck_api_routes_queues[];
 extern const struct ck_api_route ck_api_routes_tables[];
 extern const struct ck_api_route ck_api_routes_certs[];
-extern const struct ck_api_route ck_api_routes_calls[];
-extern const struct ck_api_route ck_api_routes_auth[];
 extern const struct ck_api_route ck_api_routes_channels[];
 extern const struct ck_api_route ck_api_routes_functions[];
+extern const struct ck_api_route ck_api_routes_calls[];
+extern const struct ck_api_route ck_api_routes_auth[];
 
 /* After a registry change: rewrites the snapshot and, when trust is set,
  * the broker's CA bundle and CRL (api_certs.c). Returns 0 or -errno. */

@@ -359,6 +359,15 @@ const char *const ck_store_migrations[] = {
 	"  created_ms INTEGER NOT NULL,"
 	"  expires_ms INTEGER NOT NULL);"
 	"CREATE INDEX session_user ON session(user);",
+	/* Usage metering (issue 9): counters per calendar month (UTC "YYYY-MM"),
+	 * metric, scope ("total", "rule", "thing", ...) and key. */
+	"CREATE TABLE usage("
+	"  month TEXT NOT NULL,"
+	"  metric TEXT NOT NULL,"
+	"  scope TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  value INTEGER NOT NULL,"
+	"  PRIMARY KEY (month, metric, scope, key));",
 };
 
 const int ck_store_n_migrations =

@@ -15,6 +15,7 @@
 #include "engine/ingest.h"
 #include "engine/rules.h"
 #include "store/store.h"
+#include "store/store_usage.h"
 
 static const struct ck_ingest_config cfg = { .dedup_window_ms = 3000 };
 static char dir[] = "/tmp/ck-ingest-XXXXXX";
@@ -148,7 +149,34 @@ static void test_ingest(void)
 	CK_CHECK_INT(st.processed, ==, 6);
 	CK_CHECK_INT(st.accepted, ==, 2);
 	CK_CHECK_INT(st.rejected, ==, 4);
-	CK_CHECK_INT(st.workorders, ==, 1);
+	CK_CHECK_INT(st.workorders, ==, 1); /* Usage metering counted exactly what happened
+	                                     * (received_ms 1000 is January 1970). */
+	cJSON *usage = cJSON_CreateArray();
+	CK_CHECK_INT(ck_store_usage_month(s, "1970-01", usage), ==, 0);
+	int64_t messages = -1, triggers = -1, matches = -1, wos_total = -1, thing_msgs = -1;
+	const cJSON *u;
+	cJSON_ArrayForEach(u, usage)
+	{
+		const char *metric = cJSON_GetStringValue(cJSON_GetObjectItem(u, "metric"));
+		const char *scope = cJSON_GetStringValue(cJSON_GetObjectItem(u, "scope"));
+		int64_t v = (int64_t)cJSON_GetObjectItem(u, "value")->valuedouble;
+		if (strcmp(scope, "total") == 0 && strcmp(metric, "messages") == 0)
+			messages = v;
+		if (strcmp(scope, "total") == 0 && strcmp(metric, "rule_triggers") == 0)
+			triggers = v;
+		if (strcmp(scope, "rule") == 0 && strcmp(metric, "rule_matches") == 0)
+			matches = v;
+		if (strcmp(scope, "total") == 0 && strcmp(metric, "workorders") == 0)
+			wos_total = v;
+		if (strcmp(scope, "thing") == 0 && strcmp(metric, "messages") == 0)
+			thing_msgs = v;
+	}
+	CK_CHECK_INT(messages, ==, 6);
+	CK_CHECK_INT(thing_msgs, ==, 6);
+	CK_CHECK_INT(triggers, ==, 2); /* the two accepted presses on iotbutton/+ */
+	CK_CHECK_INT(matches, ==, 1);
+	CK_CHECK_INT(wos_total, ==, 1);
+	cJSON_Delete(usage);
 
 	cJSON *rejected = list_events(s, "rejected");
 	CK_CHECK_INT(count(rejected), ==, 4);

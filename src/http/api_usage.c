@@ -1,0 +1,84 @@
+/*
+ * API handler for usage metering (docs/api.md "Usage"): the counters of a
+ * calendar month, their totals, and for the current month a forecast to
+ * its end at the rate so far.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/api_int.h"
+#include "store/store_usage.h"
+
+static int days_in_month(int year, int month)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	return month == 2 && leap ? 29 : days[month - 1];
+}
+
+static int usage_get(const struct ck_api_env *env, const struct ck_api_request *req,
+                     const char *const *param, cJSON **out)
+{
+	(void)param;
+	int64_t now = ck_api_now_ms();
+	char current[8], month[8];
+	ck_usage_month(now, current);
+	const char *want = req->query(req, "month");
+	int y = 0, m = 0;
+	char tail = 0;
+	if (want && (strlen(want) != 7 || sscanf(want, "%4d-%2d%c", &y, &m, &tail) != 2 ||
+	             y < 1970 || m < 1 || m > 12))
+		return ck_api_fail(out, 400, "bad_request", "month must be YYYY-MM");
+	snprintf(month, sizeof(month), "%s", want ? want : current);
+	if (!want && sscanf(month, "%4d-%2d", &y, &m) != 2)
+		return ck_api_fail(out, 500, "internal", "cannot read the clock");
+
+	cJSON *doc = cJSON_CreateObject();
+	cJSON *counters = cJSON_AddArrayToObject(doc, "counters");
+	int rc = ck_store_usage_month(env->store, month, counters);
+	if (rc != 0) {
+		cJSON_Delete(doc);
+		return ck_api_store_fail(out, rc);
+	}
+	int dim = days_in_month(y, m);
+	double elapsed = dim; /* a past month is complete */
+	if (strcmp(month, current) == 0) {
+		time_t t = (time_t)(now / 1000);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		elapsed =
+		    (tm.tm_mday - 1) + (tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) / 86400.0;
+		if (elapsed < 1.0 / 24)
+			elapsed = 1.0 / 24; /* no forecast from the first minutes' noise */
+	} else if (strcmp(month, current) > 0) {
+		elapsed = 0;
+	}
+	cJSON_AddStringToObject(doc, "month", month);
+	cJSON_AddNumberToObject(doc, "daysInMonth", dim);
+	cJSON_AddNumberToObject(doc, "daysElapsed", elapsed);
+	cJSON *totals = cJSON_AddObjectToObject(doc, "totals");
+	cJSON *forecast = cJSON_AddObjectToObject(doc, "forecast");
+	const cJSON *c;
+	cJSON_ArrayForEach(c, counters)
+	{
+		const char *scope = cJSON_GetStringValue(cJSON_GetObjectItem(c, "scope"));
+		const char *metric = cJSON_GetStringValue(cJSON_GetObjectItem(c, "metric"));
+		double v = cJSON_GetObjectItem(c, "value")->valuedouble;
+		if (!scope || !metric || strcmp(scope, "total") != 0)
+			continue;
+		cJSON_AddNumberToObject(totals, metric, v);
+		cJSON_AddNumberToObject(
+		    forecast, metric, elapsed > 0 ? (double)(int64_t)(v * dim / elapsed + 0.5) : v);
+	}
+	*out = doc;
+	return 200;
+}
+
+const struct ck_api_route ck_api_routes_usage[] = {
+	{ "GET", "/usage", usage_get },
+	{ NULL, NULL, NULL },
+};
