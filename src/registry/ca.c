@@ -956,9 +956,7 @@ out:
 }
 
 /*
- * Signs a CRL listing serials (see ca.h). lastUpdate is this_update_s,
- * which the caller keeps strictly increasing: OpenSSL prefers the CRL with
- * the later lastUpdate when several for one issuer are loaded.
+ * Signs a CRL listing serials (see ca.h).
  */
 int ck_ca_crl(struct ck_ca *ca, const struct ck_ca_revoked *revoked, size_t n, int64_t crl_number,
               int64_t this_update_s, char **crl_pem, char *err, size_t err_len)

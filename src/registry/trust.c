@@ -1,8 +1,10 @@
 /*
  * The broker's trust files (see trust.h). CRL numbers are Unix seconds,
- * raised by one when two syncs fall in the same second, and lastUpdate is
- * the same instant: mosquitto adds a reloaded CRL to the store it already
- * has, and OpenSSL then prefers the CRL with the later lastUpdate.
+ * raised by one when two syncs fall in the same second, so they only grow.
+ * lastUpdate is an hour back, like certificates' notBefore: a CRL that is
+ * "not yet valid" fails every certificate of its CA. mosquitto builds a
+ * new TLS context on reload when a crlfile is set, so the CRL it loads
+ * last is the only one it holds.
  */
 #include "registry/trust.h"
 
@@ -146,7 +148,8 @@ static int resign(struct ck_store *s, struct ck_ca *current, const char *ca_dir,
 	if (number <= o->number)
 		number = o->number + 1;
 	if (rc == 0)
-		rc = ck_ca_crl(signer, l.v, l.n, number, number, &crl, err, sizeof(err));
+		rc = ck_ca_crl(signer, l.v, l.n, number, now_ms / 1000 - 3600, &crl, err,
+		               sizeof(err));
 	if (rc == 0)
 		rc = ck_store_ca_set_crl(s, o->fp, crl, number, now_ms);
 	else
