@@ -460,6 +460,66 @@ static const struct command commands[] = {
 	  "  default NAME VERSION  put VERSION in force\n"
 	  "  delete NAME VERSION   delete a version that is not the default\n"
 	  "  show NAME VERSION     print a version's document\n" },
+	{ "queues", "create", CK_CTL_BIT(CK_CTL_OPT_ATTR), ck_ctl_queues_create,
+	  "create NAME [--attr KEY=VALUE]...", "create a queue (the SQS counterpart)",
+	  "Creates queue NAME. Attributes, with their SQS names:\n"
+	  "  --attr VisibilityTimeout=S              0..43200, default 30\n"
+	  "  --attr MessageRetentionPeriod=S         60..1209600, default 345600 (4 days)\n"
+	  "  --attr DelaySeconds=S                   0..900, default 0\n"
+	  "  --attr ReceiveMessageWaitTimeSeconds=S  0..20, default 0\n"
+	  "  --attr DeadLetterQueue=NAME --attr MaxReceiveCount=N\n"
+	  "                                          move a message there after N receives\n" },
+	{ "queues", "list", 0, ck_ctl_queues_list, "list", "list queues with message counts",
+	  "Lists queues: NAME VISIBLE IN-FLIGHT DELAYED VISIBILITY DEAD-LETTER.\n" },
+	{ "queues", "delete", 0, ck_ctl_queues_delete, "delete NAME",
+	  "delete a queue and its messages", "Deletes queue NAME and every message in it.\n" },
+	{ "queues", "send", CK_CTL_BIT(CK_CTL_OPT_PAYLOAD_FILE) | CK_CTL_BIT(CK_CTL_OPT_ATTR),
+	  ck_ctl_queues_send, "send NAME BODY | NAME --payload-file FILE [--attr DelaySeconds=S]",
+	  "send a message",
+	  "Sends BODY (UTF-8 text up to 256 KiB; --payload-file FILE or - reads it) to\n"
+	  "queue NAME and prints the message id.\n" },
+	{ "queues", "receive", CK_CTL_BIT(CK_CTL_OPT_ATTR), ck_ctl_queues_receive,
+	  "receive NAME [--attr MaxNumberOfMessages=N] [--attr VisibilityTimeout=S] "
+	  "[--attr WaitTimeSeconds=S]",
+	  "receive messages (long polling up to 20 s)",
+	  "Receives up to MaxNumberOfMessages (1..10, default 1) messages, each hidden\n"
+	  "for VisibilityTimeout seconds (default the queue's). WaitTimeSeconds (0..20)\n"
+	  "waits for a message when none is there. Prints each message with its receive\n"
+	  "count and receipt handle; delete it with the newest handle.\n" },
+	{ "queues", "delete-message", 0, ck_ctl_queues_delete_message,
+	  "delete-message NAME RECEIPT-HANDLE", "delete a received message",
+	  "Deletes the message whose newest receipt handle is RECEIPT-HANDLE. A handle\n"
+	  "from before the message was received again is refused.\n" },
+	{ "queues", "change-visibility", 0, ck_ctl_queues_change_visibility,
+	  "change-visibility NAME RECEIPT-HANDLE SECONDS", "hide a received message longer",
+	  "Makes an in-flight message visible again SECONDS from now (0: at once), at\n"
+	  "most 12 hours after it was received.\n" },
+	{ "queues", "purge", 0, ck_ctl_queues_purge, "purge NAME", "delete every message",
+	  "Deletes every message of queue NAME.\n" },
+	{ "tables", "create", 0, ck_ctl_tables_create,
+	  "create NAME PARTITION-KEY[:S|N] [SORT-KEY[:S|N]]",
+	  "create a table of JSON items (the DynamoDB counterpart)",
+	  "Creates table NAME whose items are keyed by the attribute PARTITION-KEY and,\n"
+	  "optionally, SORT-KEY; each key is a string (S, the default) or a number (N).\n" },
+	{ "tables", "list", 0, ck_ctl_tables_list, "list", "list tables",
+	  "Lists tables: NAME PARTITION-KEY SORT-KEY.\n" },
+	{ "tables", "drop", 0, ck_ctl_tables_drop, "drop NAME", "delete a table and its items",
+	  "Deletes table NAME and every item in it.\n" },
+	{ "tables", "put", CK_CTL_BIT(CK_CTL_OPT_ATTR), ck_ctl_tables_put,
+	  "put TABLE JSON [--attr IfNotExists=true | IfExists=true | IfVersion=N]", "write an item",
+	  "Writes the JSON object (which holds the key attributes), replacing the item\n"
+	  "with the same key, only if the condition holds when one is given.\n" },
+	{ "tables", "get", 0, ck_ctl_tables_get, "get TABLE PK [SK]", "read an item",
+	  "Prints the item under the key and its version.\n" },
+	{ "tables", "delete", CK_CTL_BIT(CK_CTL_OPT_ATTR), ck_ctl_tables_delete,
+	  "delete TABLE PK [SK] [--attr IfVersion=N]", "delete an item",
+	  "Deletes the item under the key (when its version is N, with IfVersion).\n" },
+	{ "tables", "query", CK_CTL_BIT(CK_CTL_OPT_ATTR), ck_ctl_tables_query,
+	  "query TABLE PK [--attr Prefix=P | From=A | To=B | After=K | Limit=N | Order=desc]",
+	  "list a partition's items in sort-key order",
+	  "Prints the items of partition PK whose sort key starts with Prefix or lies\n"
+	  "from From to To (inclusive), at most Limit (default 100), ascending unless\n"
+	  "Order=desc; \"next\" is the After of the following page.\n" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
