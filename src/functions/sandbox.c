@@ -413,7 +413,10 @@ static int api_http_request(lua_State *L)
 		lua_setfield(L, 2, plain[i]);
 	}
 	lua_getfield(L, 1, "body"); /* 3 */
-	set_text_arg(L, "body", 3);
+	if (!lua_isnil(L, 3)) {
+		push_text(L, 3);
+		lua_setfield(L, 2, "body");
+	}
 	lua_pop(L, 1);
 	return host_call(L, "http.request", 2);
 }

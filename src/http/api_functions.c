@@ -179,8 +179,8 @@ static int fn_invoke(const struct ck_api_env *env, const struct ck_api_request *
 			.created_ms = now,
 			.expires_ms = now + f->max_event_age_ms,
 		};
-		ck_function_free(f);
 		rc = ck_store_outbox_put(env->store, &e, NULL);
+		ck_function_free(f);
 		if (rc != 0)
 			return ck_api_store_fail(out, rc);
 		if (env->outbox_changed)
