@@ -235,9 +235,12 @@ static int check_stage(const cJSON *stage, const char *name, char *why, size_t w
 	}
 	const char *type = ck_action_type(notify);
 	if (!cJSON_IsObject(notify) ||
-	    (strcmp(type, "webhook") != 0 && strcmp(type, "republish") != 0)) {
+	    (strcmp(type, "webhook") != 0 && strcmp(type, "republish") != 0 &&
+	     strcmp(type, "notify") != 0)) {
 		snprintf(why, why_len,
-		         "escalations.%s.notify must be a webhook or republish action", name);
+		         "escalations.%s.notify must be a notify (channel), webhook or republish "
+		         "action",
+		         name);
 		return -EINVAL;
 	}
 	char inner[200];

@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "core/name.h"
+#include "channels/channels.h"
 #include "engine/actions.h"
 #include "store/store_calls.h"
 #include "store/store_outbox.h"
@@ -275,6 +276,33 @@ static char *notice(struct ck_store *s, int64_t id, const char *stage, int fired
 	return text;
 }
 
+/* Publishes an escalation notice to the channel named by the notify action. */
+static int channel_notice(struct ck_store *s, const struct ck_call_row *c, const cJSON *notify,
+                          const char *key, const char *stage, const char *payload, int64_t now_ms)
+{
+	const cJSON *channel = cJSON_GetObjectItemCaseSensitive(notify, "channel");
+	const cJSON *subject = cJSON_GetObjectItemCaseSensitive(notify, "subject");
+	char subj[200];
+	snprintf(subj, sizeof(subj), "Call %lld (%s) %s", (long long)c->id, c->kind,
+	         strcmp(stage, "unclaimed") == 0 ? "not claimed" : "not resolved");
+	struct ck_channels_origin o = {
+		.key = key,
+		.rule = CK_DISPATCH_RULE,
+		.event_seq = c->event_seq,
+		.thing = c->thing,
+		.source = "calls",
+	};
+	struct ck_channels_result res;
+	int rc = ck_channels_notify(s, cJSON_IsString(channel) ? channel->valuestring : "",
+	                            cJSON_IsString(subject) ? subject->valuestring : subj, payload,
+	                            NULL, &o, now_ms, &res);
+	if (rc == -ENOENT || rc == -EINVAL) { /* a deleted channel must not stop the timers */
+		ck_warn("calls", "escalation of call %lld: %s", (long long)c->id, res.error);
+		return 0;
+	}
+	return rc;
+}
+
 static int fire(struct ck_store *s, const struct ck_escalation_row *r, int64_t now_ms)
 {
 	struct ck_call_row c;
@@ -302,11 +330,18 @@ static int fire(struct ck_store *s, const struct ck_escalation_row *r, int64_t n
 	}
 	snprintf(key, sizeof(key), "call/%lld/%s/%d", (long long)r->id, r->stage, r->fired + 1);
 	const char *type = ck_action_type(e.notify);
+	if (strcmp(type, "notify") == 0) { /* a channel: email, SMS, webhooks */
+		rc = channel_notice(s, &c, e.notify, key, r->stage, payload, now_ms);
+		cJSON_free(payload);
+		payload = NULL;
+		goto fired;
+	}
 	const cJSON *dest = cJSON_GetObjectItemCaseSensitive(
 	    e.notify, strcmp(type, "webhook") == 0 ? "url" : "topic");
 	rc = enqueue(s, &c, key, e.notify, cJSON_IsString(dest) ? dest->valuestring : "", payload,
 	             now_ms, ESCALATE_MAX_AGE);
 	cJSON_free(payload);
+fired:;
 	/* A timer that fell due long ago (clickd was down) fires once, then
 	 * follows its interval from now. */
 	int64_t next = e.repeat_s ? now_ms + e.repeat_s * 1000 : 0;
