@@ -149,8 +149,8 @@ async function test_press_accept_resolve_report() {
 	// the report counts it, by place, and ranks its closure reason
 	await sup.page.goto(site.base + '/app/reports.html');
 	await sup.page.waitForSelector('#by-location tr[data-group="Dock 1"]');
-	const calls = await sup.page.textContent('#by-location tr[data-group="Dock 1"] td.calls');
-	const resolved = await sup.page.textContent('#by-location tr[data-group="Dock 1"] td.resolved');
+	const calls = await sup.page.textContent('#by-location tr[data-group="Dock 1"] td.n-calls');
+	const resolved = await sup.page.textContent('#by-location tr[data-group="Dock 1"] td.n-resolved');
 	check(calls === '1' && resolved === '1', `report: Dock 1 has 1 call, 1 resolved; got ${calls}, ${resolved}`);
 	await sup.page.waitForSelector('#causes tr[data-reason="Picked up"]');
 	check(await sup.page.isVisible('#by-location svg.chart rect'), 'the report draws a bar');

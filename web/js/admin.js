@@ -373,6 +373,10 @@ async function main() {
 			}
 		});
 	});
+	addEventListener('hashchange', () => {
+		const t = location.hash.slice(1);
+		if (TABS[t]) show(t);
+	});
 	const first = location.hash.slice(1);
 	await show(TABS[first] ? first : 'things');
 }

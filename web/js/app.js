@@ -59,7 +59,8 @@ function renderTopbar(pageId, user) {
 	const nav = h('nav', { 'aria-label': 'Pages' },
 		PAGES.filter((p) => p.roles.includes(user.role)).map((p) =>
 			h('a', { href: p.href, 'aria-current': p.id === pageId ? 'page' : null }, p.label)));
-	const live = h('span', { id: 'live', class: 'live', role: 'status', 'data-state': 'connecting' }, 'Connecting');
+	// shown by showLiveState on the pages that keep a live stream
+	const live = h('span', { id: 'live', class: 'live', role: 'status', 'data-state': 'connecting', hidden: true }, 'Connecting');
 	const out = h('button', { type: 'button', class: 'secondary', id: 'logout', onclick: logout }, 'Sign out');
 	bar.replaceChildren(
 		h('a', { class: 'brand', href: homeFor(user.role) }, 'clickd'),
@@ -75,6 +76,7 @@ const STATE_TEXT = { connecting: 'Connecting', live: 'Live', reconnecting: 'Reco
 export function showLiveState(state) {
 	const el = $('#live');
 	if (!el) return;
+	el.hidden = false;
 	el.dataset.state = state;
 	el.textContent = STATE_TEXT[state] || state;
 	const banner = $('#stale');

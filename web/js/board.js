@@ -8,7 +8,7 @@ import { boot, showLiveState, showError, clearError } from './app.js';
 import { h, $, startTimers, duration, ago, toast, minutes } from './dom.js';
 import { Live } from './live.js';
 import {
-	norm, isOpen, byUrgency, STATUS_LABEL, kindLabel, place, callFromEvent, noteArrival, durations, newer,
+	norm, isOpen, byUrgency, STATUS_LABEL, kindLabel, place, callFromEvent, noteArrival, durations, newer, setKinds,
 } from './calls.js';
 import { batteryState } from './health.js';
 
@@ -182,7 +182,7 @@ async function main() {
 	} catch (e) {
 		showError(e, 'Could not load the board');
 	}
-	kindsApi.all().then((ks) => { for (const k of ks) state.kinds.set(k.name, k); renderCalls(); }).catch(() => {});
+	kindsApi.all().then((ks) => { for (const k of ks) state.kinds.set(k.name, k); setKinds(ks); renderCalls(); }).catch(() => {});
 	live.start();
 	// Last-seen ages and offline states move with the clock.
 	setInterval(renderHealth, 30000);

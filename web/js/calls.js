@@ -79,8 +79,15 @@ export const STATUS_LABEL = {
 	raised: 'Waiting', claimed: 'Accepted', arrived: 'On site', resolved: 'Done', cancelled: 'Cancelled',
 };
 
+const titles = new Map();
+/** Remembers the kinds' titles ("Pallet pickup") for kindLabel. */
+export function setKinds(kinds) {
+	for (const k of kinds) if (k && k.name && k.title) titles.set(k.name, k.title);
+}
+
 export function kindLabel(kind) {
 	if (!kind) return 'Call';
+	if (titles.has(kind)) return titles.get(kind);
 	return kind.replace(/[-_]/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
 }
 

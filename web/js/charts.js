@@ -78,7 +78,8 @@ export function paretoChart({ items, title = '', width = 720, height = 260 }) {
 	const plotW = width - left - right;
 	const plotH = height - top - bottom;
 	const total = items.reduce((a, b) => a + b.count, 0);
-	const max = niceMax(Math.max(0, ...items.map((i) => i.count)));
+	// counts: at least 4 so that the four gridlines fall on whole numbers
+	const max = Math.max(4, Math.ceil(niceMax(Math.max(0, ...items.map((i) => i.count))) / 4) * 4);
 	const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img' });
 	let cum = 0;
 	const summary = items.map((i) => { cum += i.count; return `${i.label}: ${i.count} (${Math.round((100 * cum) / (total || 1))}% cumulative)`; }).join('; ');

@@ -9,7 +9,7 @@ import { boot, showLiveState, showError, clearError } from './app.js';
 import { h, $, startTimers, toast, announce, clock, duration } from './dom.js';
 import { Live } from './live.js';
 import {
-	norm, isOpen, byUrgency, STATUS_LABEL, kindLabel, place, reasonsForKind, callFromEvent, noteArrival, newer,
+	norm, isOpen, byUrgency, STATUS_LABEL, kindLabel, place, reasonsForKind, setKinds, callFromEvent, noteArrival, newer,
 } from './calls.js';
 import { chime, soundWanted, setSoundWanted, unlock, soundReady } from './sound.js';
 
@@ -207,6 +207,7 @@ async function loadKinds() {
 	try {
 		const ks = await kindsApi.all();
 		for (const k of ks) state.kinds.set(k.name, k);
+		setKinds(ks);
 		const sel = $('#kind-filter');
 		for (const k of ks) sel.append(h('option', { value: k.name }, k.title || kindLabel(k.name)));
 		render();

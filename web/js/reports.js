@@ -4,10 +4,10 @@
 // reasons and the button categories ranked (Pareto), and CSV downloads:
 // every call (clickd's /reports/calls.csv) and the figures shown here.
 
-import { reports as reportsApi, calls as callsApi } from './api.js';
+import { reports as reportsApi, calls as callsApi, kinds as kindsApi } from './api.js';
 import { boot, showError, clearError } from './app.js';
 import { h, $, minutes, download } from './dom.js';
-import { norm, kindLabel } from './calls.js';
+import { norm, kindLabel, setKinds } from './calls.js';
 import { barChart, paretoChart } from './charts.js';
 import { causes, summaryCsv, csv } from './report.js';
 
@@ -43,8 +43,8 @@ function table(groups, dimLabel, dim) {
 			h('th', { scope: 'col', class: 'num' }, 'Accept median / p90 (min)'),
 			h('th', { scope: 'col', class: 'num' }, 'Resolve median / p90 (min)'))),
 		h('tbody', {}, groups.map((g) => h('tr', { 'data-group': g.group },
-			h('th', { scope: 'row' }, g.label || g.group), h('td', { class: 'num calls' }, g.calls),
-			h('td', { class: 'num resolved' }, g.resolved), h('td', { class: 'num' }, g.cancelled),
+			h('th', { scope: 'row' }, g.label || g.group), h('td', { class: 'num n-calls' }, g.calls),
+			h('td', { class: 'num n-resolved' }, g.resolved), h('td', { class: 'num' }, g.cancelled),
 			h('td', { class: 'num' }, g.presses),
 			h('td', { class: 'num' }, `${m(g.accept.median)} / ${m(g.accept.p90)}`),
 			h('td', { class: 'num' }, `${m(g.resolve.median)} / ${m(g.resolve.p90)}`))))));
@@ -126,6 +126,7 @@ async function main() {
 	const today = new Date();
 	$('#to').value = q.get('to') || isoDay(today);
 	$('#from').value = q.get('from') || isoDay(new Date(today.getTime() - 6 * 86400000));
+	try { setKinds(await kindsApi.all()); } catch (_) { /* titles are optional */ }
 	$('#filters').addEventListener('submit', (e) => { e.preventDefault(); load(); });
 	$('#csv-summary').addEventListener('click', () => {
 		const causesRows = state.causes.map((c) => ['cause', c.label, c.count]);
