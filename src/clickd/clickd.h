@@ -23,8 +23,8 @@ struct ck_options {
 	const char *journal_sync;      /* "normal" or "full" */
 	long long journal_max_bytes;   /* bytes */
 	long long journal_retention_s; /* acknowledged rows are kept this long */
-	const char *web_dir; /* the web app's files (--web-dir) */
-	int cookie_secure;   /* session cookies marked Secure (--cookie-secure) */
+	const char *web_dir;           /* the web app's files (--web-dir) */
+	int cookie_secure;             /* session cookies marked Secure (--cookie-secure) */
 };
 
 /* Creates dir (0700) if missing and checks it is writable. */

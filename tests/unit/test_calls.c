@@ -18,7 +18,6 @@
 #include "http/web.h"
 #include "store/store_calls.h"
 
-
 static void test_lifecycle(void)
 {
 	/* expected[from][op]: the new status, or -1 when refused */
