@@ -18,6 +18,7 @@ struct ck_options {
 	const char *mosquitto;
 	const char *plugin;
 	int64_t dedup_window_ms;
+	const char *account_id;
 	int64_t function_retry_ms; /* first retry of a failed function; 0: default */
 	/* Journal (plugin options, docs/operators-guide.md). */
 	const char *journal_sync;      /* "normal" or "full" */

@@ -46,6 +46,7 @@ static void usage(FILE *f)
 	    "                      keep processed presses in the journal this long\n"
 	    "                      (default 86400; pruned sooner when the journal is 90%% full)\n"
 	    "  --log-level LEVEL   debug, info, warn or error (default info)\n"
+	    "  --account-id ID     what accountid() returns in rules (default 000000000000)\n"
 	    "  --dedup-window-ms N a message without seq or eventId that repeats the same\n"
 	    "                      topic and payload from the same thing within N ms is\n"
 	    "                      a device retry, recorded as a duplicate (default 3000;\n"
@@ -106,6 +107,7 @@ int main(int argc, char **argv)
 		{ "journal-max-bytes", required_argument, NULL, 'B' },
 		{ "journal-retention", required_argument, NULL, 'R' },
 		{ "dedup-window-ms", required_argument, NULL, 'w' },
+		{ "account-id", required_argument, NULL, 'a' },
 		{ "function-retry-ms", required_argument, NULL, 'F' },
 		{ "web-dir", required_argument, NULL, 'W' },
 		{ "cookie-secure", no_argument, NULL, 'S' },
@@ -121,6 +123,7 @@ int main(int argc, char **argv)
 		.mqtt_port = 8883,
 		.mosquitto = "/usr/sbin/mosquitto",
 		.dedup_window_ms = CK_INGEST_DEDUP_WINDOW_DEFAULT_MS,
+		.account_id = "000000000000",
 		.journal_sync = "normal",
 		.journal_max_bytes = 1LL << 30,
 		.journal_retention_s = 86400,
@@ -155,6 +158,15 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			opt.plugin = optarg;
+			break;
+		case 'a':
+			if (!*optarg || strlen(optarg) > 64 ||
+			    strspn(optarg, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+			                   "TUVWXYZ-_") != strlen(optarg))
+				return bad(
+				    "--account-id wants 1 to 64 letters, digits, '-' or '_', not",
+				    optarg);
+			opt.account_id = optarg;
 			break;
 		case 'w': {
 			char *end = NULL;

@@ -667,6 +667,7 @@ int ck_server_run(const struct ck_options *opt)
 	 * file left by an earlier store never outlives it. */
 	struct server sv = { .opt = opt, .acked = -1 };
 	sv.ingest_cfg.dedup_window_ms = opt->dedup_window_ms;
+	sv.ingest_cfg.account_id = opt->account_id;
 	char err[512] = "";
 	int status = 1;
 	sigset_t mask;

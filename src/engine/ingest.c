@@ -44,6 +44,7 @@ struct batch {
 	/* Per row: */
 	const struct ck_journal_row *row;
 	struct ck_sql_message msg; /* what rules see (Basic Ingest prefix removed) */
+	char trace[37];
 	struct ck_action_ctx action;
 };
 
@@ -147,6 +148,24 @@ static int meter(struct batch *b, const char *metric, const char *scope, const c
 	if (rc == 0 && scope)
 		rc = meter_one(b, month, metric, scope, key, delta);
 	return rc;
+}
+
+/*
+ * The message's trace id for traceid(): a UUID derived from the journal
+ * row, so that a batch run again after a crash sees the same ids.
+ */
+static void trace_id(const struct ck_journal_row *row, char out[37])
+{
+	unsigned char md[32] = { 0 };
+	char seed[64];
+	int n = snprintf(seed, sizeof(seed), "%lld:%lld", (long long)row->seq,
+	                 (long long)row->received_ms);
+	EVP_Digest(seed, (size_t)n, md, NULL, EVP_sha256(), NULL);
+	md[6] = (unsigned char)((md[6] & 0x0f) | 0x40);
+	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7], md[8], md[9], md[10],
+	         md[11], md[12], md[13], md[14], md[15]);
 }
 
 static int run_rule(const struct ck_rule *rule, void *ctx)
@@ -320,7 +339,10 @@ static int ingest_row(const struct ck_journal_row *row, void *ctx)
 		location = cJSON_IsString(loc) ? loc->valuestring : NULL;
 	}
 	b->row = row;
+	trace_id(row, b->trace);
 	b->msg = (struct ck_sql_message){
+		.account_id = b->cfg->account_id,
+		.trace_id = b->trace,
 		.topic = row->topic,
 		.payload = row->payload,
 		.payload_len = row->payload_len,

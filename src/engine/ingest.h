@@ -24,6 +24,8 @@ struct ck_ingest_config {
 	/* Messages without seq or eventId that repeat the same payload from
 	 * the same thing within this many ms are retries (default 3000). */
 	int64_t dedup_window_ms;
+	/* What accountid() returns in rules; NULL makes it Undefined. */
+	const char *account_id;
 };
 
 #define CK_INGEST_DEDUP_WINDOW_DEFAULT_MS 3000

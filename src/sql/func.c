@@ -63,6 +63,26 @@ static val fn_clientid(ctx *c, const val *a, size_t n)
 	return ck_sql_str(id, strlen(id));
 }
 
+/* accountid(): the account (tenant) id clickd is configured with. */
+static val fn_accountid(ctx *c, const val *a, size_t n)
+{
+	(void)a;
+	(void)n;
+	if (!c->msg->account_id)
+		return ck_sql_undef();
+	return ck_sql_str(c->msg->account_id, strlen(c->msg->account_id));
+}
+
+/* traceid(): the message's trace id (a UUID), Undefined when it has none. */
+static val fn_traceid(ctx *c, const val *a, size_t n)
+{
+	(void)a;
+	(void)n;
+	if (!c->msg->trace_id)
+		return ck_sql_undef();
+	return ck_sql_str(c->msg->trace_id, strlen(c->msg->trace_id));
+}
+
 static val fn_principal(ctx *c, const val *a, size_t n)
 {
 	(void)a;
@@ -870,6 +890,7 @@ static val fn_regexp_replace(ctx *c, const val *a, size_t n)
 
 static const struct ck_sql_func funcs[] = {
 	{ "abs", 1, 1, false, fn_abs },
+	{ "accountid", 0, 0, false, fn_accountid },
 	{ "acos", 1, 1, false, fn_acos },
 	{ "asin", 1, 1, false, fn_asin },
 	{ "atan", 1, 1, false, fn_atan },
@@ -928,6 +949,7 @@ static const struct ck_sql_func funcs[] = {
 	{ "tanh", 1, 1, false, fn_tanh },
 	{ "timestamp", 0, 0, false, fn_timestamp },
 	{ "topic", 0, 1, false, fn_topic },
+	{ "traceid", 0, 0, false, fn_traceid },
 	{ "trim", 1, 1, false, fn_trim },
 	{ "trunc", 2, 2, false, fn_trunc },
 	{ "upper", 1, 1, false, fn_upper },

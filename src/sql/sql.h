@@ -35,9 +35,11 @@ struct ck_sql_message {
 	const char *topic;      /* the MQTT topic (after any $aws/rules/<name>/ prefix) */
 	const uint8_t *payload; /* raw bytes; parsed as JSON when they are JSON */
 	size_t payload_len;
-	const char *client_id; /* for clientid(); may be NULL */
-	int64_t timestamp_ms;  /* for timestamp(); injected clock */
-	const char *principal; /* for principal(); may be NULL */
+	const char *client_id;  /* for clientid(); may be NULL */
+	int64_t timestamp_ms;   /* for timestamp(); injected clock */
+	const char *principal;  /* for principal(); may be NULL */
+	const char *account_id; /* for accountid(); NULL gives Undefined */
+	const char *trace_id;   /* for traceid(): a UUID per message; NULL gives Undefined */
 };
 
 struct ck_sql_rule;
