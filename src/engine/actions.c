@@ -235,7 +235,8 @@ int ck_action_validate(const cJSON *action, char *why, size_t why_len)
 	if (strcmp(type->valuestring, "function") == 0)
 		return validate_function(action, why, why_len);
 	snprintf(why, why_len,
-	         "unknown action type \"%.64s\" (known: workorder, webhook, republish, notify, function)",
+	         "unknown action type \"%.64s\" (known: workorder, webhook, republish, notify, "
+	         "function)",
 	         type->valuestring);
 	return -EINVAL;
 }

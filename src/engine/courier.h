@@ -25,11 +25,11 @@ struct ck_courier_config {
 	int mqtt_port;
 	const char *mqtt_user;
 	const char *mqtt_password;
-	int workers;             /* default 4 */
-	int per_destination;     /* default 2 */
-	int http_timeout_ms;     /* default 10000 */
-	int64_t backoff_base_ms; /* first retry after about this long; default 1000 */
-	int64_t backoff_max_ms;  /* cap of the backoff; default 300000 */
+	int workers;               /* default 4 */
+	int per_destination;       /* default 2 */
+	int http_timeout_ms;       /* default 10000 */
+	int64_t backoff_base_ms;   /* first retry after about this long; default 1000 */
+	int64_t backoff_max_ms;    /* cap of the backoff; default 300000 */
 	int64_t function_retry_ms; /* a failed function is retried after this, then twice it;
 	                              default 60000 (engine/invoke.h) */
 };
