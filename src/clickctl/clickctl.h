@@ -73,6 +73,8 @@ enum ck_ctl_opt {
 	CK_CTL_OPT_CONFIG_JSON,
 	CK_CTL_OPT_MONTHLY_USD,
 	CK_CTL_OPT_MONTH,
+	CK_CTL_OPT_ROLE,
+	CK_CTL_OPT_PASSWORD_FILE,
 	CK_CTL_OPT_FILTER_JSON,
 	CK_CTL_OPT_SECRET,
 	CK_CTL_OPT_SUBJECT,
@@ -194,6 +196,11 @@ int ck_ctl_rules_eval(struct ck_ctl *c);
 int ck_ctl_workorders_list(struct ck_ctl *c);
 int ck_ctl_cost_estimate(struct ck_ctl *c);
 int ck_ctl_cost_usage(struct ck_ctl *c);
+int ck_ctl_users_create(struct ck_ctl *c);
+int ck_ctl_users_list(struct ck_ctl *c);
+int ck_ctl_users_delete(struct ck_ctl *c);
+int ck_ctl_users_passwd(struct ck_ctl *c);
+int ck_ctl_users_role(struct ck_ctl *c);
 int ck_ctl_policy_test(struct ck_ctl *c);
 int ck_ctl_policy_create(struct ck_ctl *c);
 int ck_ctl_policy_list(struct ck_ctl *c);

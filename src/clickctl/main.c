@@ -73,6 +73,8 @@ static const struct ck_cli_opt options[] = {
 	{ "config-json", CK_CTL_OPT_CONFIG_JSON, true },
 	{ "monthly-usd", CK_CTL_OPT_MONTHLY_USD, true },
 	{ "month", CK_CTL_OPT_MONTH, true },
+	{ "role", CK_CTL_OPT_ROLE, true },
+	{ "password-file", CK_CTL_OPT_PASSWORD_FILE, true },
 	{ "filter-json", CK_CTL_OPT_FILTER_JSON, true },
 	{ "secret", CK_CTL_OPT_SECRET, true },
 	{ "subject", CK_CTL_OPT_SUBJECT, true },
@@ -364,6 +366,21 @@ static const struct command commands[] = {
 	  "\n"
 	  "  --status S         only work orders with status S, e.g. raised\n"
 	  "  --thing T          only work orders of thing T\n" },
+	{ "users", "create", CK_CTL_BIT(CK_CTL_OPT_ROLE) | CK_CTL_BIT(CK_CTL_OPT_PASSWORD_FILE),
+	  ck_ctl_users_create, "create NAME --role admin|supervisor|driver [--password-file FILE]",
+	  "create a console user",
+	  "Creates console user NAME with a role. The password is read from FILE, or\n"
+	  "from standard input (without echo on a terminal); never from the command line.\n" },
+	{ "users", "list", 0, ck_ctl_users_list, "list", "list console users",
+	  "Lists console users: NAME ROLE CREATED.\n" },
+	{ "users", "passwd", CK_CTL_BIT(CK_CTL_OPT_PASSWORD_FILE), ck_ctl_users_passwd,
+	  "passwd NAME [--password-file FILE]", "set a user's password",
+	  "Sets NAME's password (read as for users create); its sessions end.\n" },
+	{ "users", "role", CK_CTL_BIT(CK_CTL_OPT_ROLE), ck_ctl_users_role,
+	  "role NAME --role admin|supervisor|driver", "change a user's role",
+	  "Changes NAME's role.\n" },
+	{ "users", "delete", 0, ck_ctl_users_delete, "delete NAME", "delete a user",
+	  "Deletes NAME; its sessions end.\n" },
 	{ "cost", "usage",
 	  CK_CTL_BIT(CK_CTL_OPT_MONTH) | CK_CTL_BIT(CK_CTL_OPT_PRICES) |
 	      CK_CTL_BIT(CK_CTL_OPT_NO_FREE_TIER),
