@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!buf)
 		return 0;
 	memcpy(buf, data, size);
-	buf[size] = '\0';	const char *method = "GET";
+	buf[size] = '\0';
+	const char *method = "GET";
 	char *nl = strchr(buf, '\n');
 	if (nl) {
 		*nl = '\0';
