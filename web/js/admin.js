@@ -142,7 +142,8 @@ async function placements(panel) {
 	let projects;
 	try { projects = await projectsApi.all(); } catch (e) { unavailable(panel, 'Placements', e); return; }
 	const sections = [];
-	for (const p of projects) {
+	for (const p0 of projects) {
+		const p = { ...p0, name: p0.name || p0.projectName };
 		let pl = [];
 		try { pl = await projectsApi.placements(p.name); } catch (_) { /* listed empty */ }
 		sections.push(h('div', { class: 'panel mb' }, h('h3', {}, p.name), p.description ? h('p', { class: 'muted' }, p.description) : null,
@@ -156,7 +157,7 @@ async function placements(panel) {
 				{ name: 'template', label: 'Device slot', value: 'button' },
 				{ name: 'thing', label: 'Button (thing)', help: 'optional' },
 			], async (v) => {
-				await projectsApi.createPlacement(p.name, { placementName: v.name, name: v.name, attributes: v.location ? { location: v.location } : {} });
+				await projectsApi.createPlacement(p.name || p.projectName, { placementName: v.name, attributes: v.location ? { location: v.location } : {} });
 				if (v.thing) await projectsApi.associate(p.name, v.name, v.template || 'button', v.thing);
 				await placements(panel);
 			})));
@@ -166,7 +167,7 @@ async function placements(panel) {
 			{ name: 'name', label: 'Project name', required: true },
 			{ name: 'description', label: 'Description', wide: true },
 		], async (v) => {
-			await projectsApi.create({ projectName: v.name, name: v.name, description: v.description || undefined,
+			await projectsApi.create({ projectName: v.name, description: v.description || undefined,
 				placementTemplate: { deviceTemplates: { button: { deviceType: 'button' } } } });
 			await placements(panel);
 		}),
@@ -178,13 +179,16 @@ async function placements(panel) {
 function escText(k, stage) {
 	const s = k.escalations && k.escalations[stage];
 	if (!s) return '–';
-	const n = s.notify ? (s.notify.url || s.notify.topic || s.notify.type) : 'nobody';
+	const n = s.notify ? (s.notify.url || s.notify.topic || (s.notify.channel ? 'channel ' + s.notify.channel : s.notify.type)) : 'nobody';
 	return `after ${Math.round(s.afterSeconds / 60 * 10) / 10} min` + (s.repeatSeconds ? `, every ${Math.round(s.repeatSeconds / 60 * 10) / 10} min` : '') + ` → ${n}`;
 }
 
+/** A URL is a webhook, "channel:NAME" a channel (email, SMS...), anything else an MQTT topic. */
 function notifyFrom(text) {
 	if (!text) return undefined;
 	if (/^https?:\/\//.test(text)) return { type: 'webhook', url: text };
+	const m = text.match(/^channel:(.+)$/);
+	if (m) return { type: 'notify', channel: m[1].trim() };
 	return { type: 'republish', topic: text };
 }
 
@@ -207,10 +211,10 @@ async function kinds(panel) {
 			{ name: 'title', label: 'Title', help: 'shown to drivers' },
 			{ name: 'unclaimedMin', label: 'Escalate when not accepted within (min)', type: 'number', min: 0, value: '5' },
 			{ name: 'unclaimedRepeat', label: 'then every (min, 0 = once)', type: 'number', min: 0, value: '5' },
-			{ name: 'unclaimedNotify', label: 'notify (URL or topic)', wide: true, placeholder: 'https://ops.example/escalate or ops/escalations' },
+			{ name: 'unclaimedNotify', label: 'notify (URL, channel:NAME or topic)', wide: true, placeholder: 'channel:supervisors, https://ops.example/escalate or ops/escalations' },
 			{ name: 'unresolvedMin', label: 'Escalate when not resolved within (min)', type: 'number', min: 0, value: '15' },
 			{ name: 'unresolvedRepeat', label: 'then every (min, 0 = once)', type: 'number', min: 0, value: '0' },
-			{ name: 'unresolvedNotify', label: 'notify (URL or topic)', wide: true },
+			{ name: 'unresolvedNotify', label: 'notify (URL, channel:NAME or topic)', wide: true },
 			{ name: 'feedback', label: 'Light feedback on the button', type: 'checkbox', value: true },
 		], async (v) => {
 			const escalations = {};
@@ -275,9 +279,10 @@ async function rules(panel) {
 async function channels(panel) {
 	let list;
 	try { list = await channelsApi.all(); } catch (e) { unavailable(panel, 'Channels', e); return; }
-	const rows = list.map((c) => h('tr', { 'data-channel': c.name },
+	const subs = await Promise.all(list.map((c) => channelsApi.subscriptions(c.name).catch(() => [])));
+	const rows = list.map((c, i) => h('tr', { 'data-channel': c.name },
 		h('td', {}, c.name),
-		h('td', {}, (c.subscriptions || []).map((s) => `${s.protocol} ${s.endpoint || ''}`).join(', ') || c.protocol || '–'),
+		h('td', {}, subs[i].map((s) => `${s.protocol} ${s.endpoint || ''}`).join(', ') || '–'),
 		h('td', {}, c.monthlyCapUsd !== undefined ? `$${c.monthlyCapUsd}` : c.capMicros !== undefined ? `$${(c.capMicros / 1e6).toFixed(2)}` : '–'),
 		h('td', {}, when(c.createdAt)),
 		h('td', {}, h('div', { class: 'row' },
@@ -290,11 +295,27 @@ async function channels(panel) {
 	panel.replaceChildren(
 		form('Add a channel', [
 			{ name: 'name', label: 'Name', required: true },
-			{ name: 'config', label: 'Settings (JSON)', type: 'textarea', wide: true, rows: 3, value: '{}' },
+			{ name: 'config', label: 'Provider settings (JSON, optional)', type: 'textarea', wide: true, rows: 2, value: '{}' },
 		], async (v) => {
 			await channelsApi.create({ name: v.name, ...(parseJson(v.config, 'Settings') || {}) });
 			await channels(panel);
 		}),
+		list.length ? form('Subscribe to a channel', [
+			{ name: 'channel', label: 'Channel', type: 'select', options: list.map((c) => c.name) },
+			{ name: 'protocol', label: 'Protocol', type: 'select', options: ['email', 'sms', 'webhook', 'mqtt', 'feedback'] },
+			{ name: 'endpoint', label: 'Endpoint', wide: true, help: 'address, phone number, URL, topic or thing' },
+		], async (v) => {
+			await channelsApi.subscribe(v.channel, { protocol: v.protocol, endpoint: v.endpoint });
+			await channels(panel);
+		}, 'Subscribe') : null,
+		list.length ? form('Monthly spend cap', [
+			{ name: 'channel', label: 'Channel', type: 'select', options: list.map((c) => c.name) },
+			{ name: 'usd', label: 'US dollars a month', type: 'number', min: 0, value: '1' },
+		], async (v) => {
+			await channelsApi.setCap(v.channel, Number(v.usd));
+			toast(`Cap of ${v.channel} set`);
+			await channels(panel);
+		}, 'Set cap') : null,
 		table(['Name', 'Subscriptions', 'Monthly cap', 'Created', ''], rows, 'No channels yet.'));
 }
 

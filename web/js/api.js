@@ -156,7 +156,10 @@ export const channels = {
 	create: (c) => post('/channels', c),
 	replace: (name, c) => put('/channels/' + enc(name), c),
 	remove: (name) => del('/channels/' + enc(name)),
-	test: (name) => post(`/channels/${enc(name)}/test`),
+	test: (name) => post(`/channels/${enc(name)}/publish`, { subject: 'clickd test', message: 'A test message from the clickd admin page.' }),
+	subscriptions: (name) => all(`/channels/${enc(name)}/subscriptions`),
+	subscribe: (name, sub) => post(`/channels/${enc(name)}/subscriptions`, sub),
+	setCap: (name, monthlyUsd) => put(`/channels/${enc(name)}/cap`, { monthlyUsd }),
 };
 
 export const users = {
@@ -172,7 +175,7 @@ export const projects = {
 	placements: (project) => all(`/projects/${enc(project)}/placements`),
 	createPlacement: (project, p) => post(`/projects/${enc(project)}/placements`, p),
 	associate: (project, placement, template, thing) =>
-		put(`/projects/${enc(project)}/placements/${enc(placement)}/devices/${enc(template)}`, { thing }),
+		put(`/projects/${enc(project)}/placements/${enc(placement)}/devices/${enc(template)}`, { deviceId: thing }),
 };
 
 export const events = {
