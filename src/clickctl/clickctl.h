@@ -83,6 +83,9 @@ enum ck_ctl_opt {
 	CK_CTL_OPT_DEFINITION_FILE,
 	CK_CTL_OPT_CODE_FILE,
 	CK_CTL_OPT_ASYNC,
+	CK_CTL_OPT_DESCRIPTION,
+	CK_CTL_OPT_SLOT,
+	CK_CTL_OPT_BUNDLE,
 };
 
 /* The bit of an option in a command's allowed set (64 options at most). */
@@ -241,5 +244,18 @@ int ck_ctl_functions_delete(struct ck_ctl *c);
 int ck_ctl_functions_list(struct ck_ctl *c);
 int ck_ctl_functions_invoke(struct ck_ctl *c);
 int ck_ctl_functions_logs(struct ck_ctl *c);
+/* projects.c */
+int ck_ctl_projects_create(struct ck_ctl *c);
+int ck_ctl_projects_update(struct ck_ctl *c);
+int ck_ctl_projects_show(struct ck_ctl *c);
+int ck_ctl_projects_delete(struct ck_ctl *c);
+int ck_ctl_projects_list(struct ck_ctl *c);
+int ck_ctl_placements_create(struct ck_ctl *c);
+int ck_ctl_placements_update(struct ck_ctl *c);
+int ck_ctl_placements_show(struct ck_ctl *c);
+int ck_ctl_placements_delete(struct ck_ctl *c);
+int ck_ctl_placements_list(struct ck_ctl *c);
+int ck_ctl_placements_assign(struct ck_ctl *c);
+int ck_ctl_placements_unassign(struct ck_ctl *c);
 
 #endif

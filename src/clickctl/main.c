@@ -83,6 +83,9 @@ static const struct ck_cli_opt options[] = {
 	{ "definition-file", CK_CTL_OPT_DEFINITION_FILE, true },
 	{ "code-file", CK_CTL_OPT_CODE_FILE, true },
 	{ "async", CK_CTL_OPT_ASYNC, false },
+	{ "description", CK_CTL_OPT_DESCRIPTION, true },
+	{ "slot", CK_CTL_OPT_SLOT, true },
+	{ "bundle", CK_CTL_OPT_BUNDLE, true },
 };
 
 struct command {
@@ -351,6 +354,46 @@ static const struct command commands[] = {
 	  "show a function's recent runs and logs",
 	  "Shows the recent runs of function NAME, newest first: time, request id,\n"
 	  "attempt, status, duration and error, then what it logged and its result.\n" },
+	{ "projects", "create",
+	  CK_CTL_BIT(CK_CTL_OPT_SLOT) | CK_CTL_BIT(CK_CTL_OPT_ATTR) |
+	      CK_CTL_BIT(CK_CTL_OPT_DESCRIPTION),
+	  ck_ctl_projects_create,
+	  "create NAME --slot SLOT... [--attr KEY=VALUE]... [--description D]",
+	  "create a 1-Click project with its device slots",
+	  "Creates project NAME whose placements hold one button per --slot (the\n"
+	  "placement template's device templates, fixed once created). --attr sets the\n"
+	  "default attributes every placement inherits (\"location\" locates work orders).\n" },
+	{ "projects", "update", CK_CTL_BIT(CK_CTL_OPT_ATTR) | CK_CTL_BIT(CK_CTL_OPT_DESCRIPTION),
+	  ck_ctl_projects_update, "update NAME [--attr KEY=VALUE]... [--description D]",
+	  "replace a project's default attributes or description",
+	  "Replaces the default attributes (all of them, when --attr is given) or the\n"
+	  "description of project NAME. Device slots cannot change.\n" },
+	{ "projects", "show", 0, ck_ctl_projects_show, "show NAME", "show a project",
+	  "Prints project NAME as JSON.\n" },
+	{ "projects", "delete", 0, ck_ctl_projects_delete, "delete NAME", "delete a project",
+	  "Deletes project NAME; refused while it has placements.\n" },
+	{ "projects", "list", 0, ck_ctl_projects_list, "list", "list projects",
+	  "Lists projects: PROJECT SLOTS PLACEMENTS DEFAULTS.\n" },
+	{ "placements", "create", CK_CTL_BIT(CK_CTL_OPT_ATTR), ck_ctl_placements_create,
+	  "create PROJECT NAME [--attr KEY=VALUE]...", "create a placement",
+	  "Creates placement NAME of PROJECT with its own attributes, which override\n"
+	  "the project's defaults (\"location\" locates the work orders of its buttons).\n" },
+	{ "placements", "update", CK_CTL_BIT(CK_CTL_OPT_ATTR), ck_ctl_placements_update,
+	  "update PROJECT NAME --attr KEY=VALUE...", "change a placement's attributes",
+	  "Sets each --attr KEY=VALUE on the placement; KEY= (empty) removes KEY.\n" },
+	{ "placements", "show", 0, ck_ctl_placements_show, "show PROJECT NAME", "show a placement",
+	  "Prints the placement with its attributes and devices as JSON.\n" },
+	{ "placements", "delete", 0, ck_ctl_placements_delete, "delete PROJECT NAME",
+	  "delete a placement", "Deletes a placement; refused while a slot holds a thing.\n" },
+	{ "placements", "list", 0, ck_ctl_placements_list, "list PROJECT",
+	  "list a project's placements", "Lists placements: PLACEMENT DEVICES ATTRIBUTES.\n" },
+	{ "placements", "assign", 0, ck_ctl_placements_assign, "assign PROJECT NAME SLOT THING",
+	  "put a thing into a placement's slot",
+	  "Assigns THING to SLOT of the placement; its presses then carry the\n"
+	  "placement (location, 1-Click event). Refused while the slot holds another\n"
+	  "thing or THING holds another slot: unassign first.\n" },
+	{ "placements", "unassign", 0, ck_ctl_placements_unassign, "unassign PROJECT NAME SLOT",
+	  "empty a placement's slot", "Removes the thing from SLOT of the placement.\n" },
 	{ "deadletters", "list", 0, ck_ctl_deadletters_list, "list",
 	  "list deliveries that finally failed",
 	  "Lists the outbox entries that could not be delivered (webhooks, MQTT\n"

@@ -15,6 +15,7 @@
 #include "device/payload.h"
 #include "engine/actions.h"
 #include "engine/outbox.h"
+#include "engine/placement.h"
 #include "store/store_outbox.h"
 #include "store/store_usage.h"
 #include "sql/sql.h"
@@ -234,6 +235,16 @@ static int run_rule(const struct ck_rule *rule, void *ctx)
 	return rc;
 }
 
+/* Runs a rule on the 1-Click event only when its FROM filter names the
+ * iot1click/ topics, so no rule runs twice for one press (a '#' or '+'
+ * filter already saw the press itself). */
+static int run_rule_oneclick(const struct ck_rule *rule, void *ctx)
+{
+	if (!ck_placement_rule_wants(ck_sql_rule_topic_filter(rule->sql)))
+		return 0;
+	return run_rule(rule, ctx);
+}
+
 /*
  * The dedup key of an accepted message: its seq (with pressedAt, so a
  * device whose counter restarted is not mistaken for a retry) or eventId
@@ -333,11 +344,18 @@ static int ingest_row(const struct ck_journal_row *row, void *ctx)
 	b->stats->accepted++;
 
 	struct ck_thing thing = { 0 };
-	const char *location = NULL;
-	if (ck_store_thing_get(b->s, row->thing, &thing) == 0) {
-		const cJSON *loc = cJSON_GetObjectItemCaseSensitive(thing.attributes, "location");
-		location = cJSON_IsString(loc) ? loc->valuestring : NULL;
+	struct ck_placement_press placed;
+	int64_t pressed_ms = press.pressed_ms > 0 ? press.pressed_ms : row->received_ms;
+	ck_store_thing_get(b->s, row->thing, &thing);
+	/* Where the press happened: its placement's location, else the thing's. */
+	rc = ck_placement_press_init(b->s, row->thing, thing.attributes, ev.click_type, pressed_ms,
+	                             press.battery_mv, &placed);
+	if (rc != 0) {
+		ck_placement_press_cleanup(&placed);
+		ck_thing_cleanup(&thing);
+		return rc;
 	}
+	const char *location = placed.location;
 	b->row = row;
 	trace_id(row, b->trace);
 	b->msg = (struct ck_sql_message){
@@ -355,7 +373,7 @@ static int ingest_row(const struct ck_journal_row *row, void *ctx)
 		.click_type = ev.click_type,
 		.location = location,
 		.event_seq = row->seq,
-		.pressed_ms = press.pressed_ms > 0 ? press.pressed_ms : row->received_ms,
+		.pressed_ms = pressed_ms,
 		.now_ms = b->now_ms,
 	};
 	char rule_name[CK_NAME_MAX + 1];
@@ -371,6 +389,14 @@ static int ingest_row(const struct ck_journal_row *row, void *ctx)
 	} else {
 		rc = ck_rules_match(b->rules, row->topic, run_rule, b);
 	}
+	if (rc == 0 && placed.event) {
+		/* The 1-Click event, for rules reading iot1click/<project>/<placement>. */
+		b->msg.topic = placed.topic;
+		b->msg.payload = (const uint8_t *)placed.event;
+		b->msg.payload_len = placed.event_len;
+		rc = ck_rules_match(b->rules, placed.topic, run_rule_oneclick, b);
+	}
+	ck_placement_press_cleanup(&placed);
 	ck_thing_cleanup(&thing);
 	return rc;
 }

@@ -27,6 +27,7 @@ static const struct ck_api_route *const tables[] = {
 	ck_api_routes_certs,
 	ck_api_routes_channels,
 	ck_api_routes_functions,
+	ck_api_routes_projects,
 	NULL,
 };
 /* clang-format on */
