@@ -123,14 +123,17 @@ static bool is_offline(const struct command *cmd)
 static const struct command commands[] = {
 	{ "thing", "create",
 	  CK_CTL_BIT(CK_CTL_OPT_TYPE) | CK_CTL_BIT(CK_CTL_OPT_ATTR) | CK_CTL_BIT(CK_CTL_OPT_OUT) |
-	      CK_CTL_BIT(CK_CTL_OPT_FORCE),
-	  ck_ctl_thing_create, "create NAME --out DIR [--type T] [--attr KEY=VALUE]... [--force]",
+	      CK_CTL_BIT(CK_CTL_OPT_FORCE) | CK_CTL_BIT(CK_CTL_OPT_BUNDLE),
+	  ck_ctl_thing_create,
+	  "create NAME --out DIR|--bundle FILE [--type T] [--attr KEY=VALUE]... [--force]",
 	  "register a thing and write its certificate, key and clickbtn.conf",
 	  "Registers thing NAME, has clickd's CA issue it a certificate and writes\n"
-	  "DIR/cert.pem, DIR/key.pem (mode 0600), DIR/ca.pem and DIR/clickbtn.conf.\n"
+	  "DIR/cert.pem, DIR/key.pem (mode 0600), DIR/ca.pem and DIR/clickbtn.conf,\n"
+	  "and/or all of them in one file for clickbtn provision --bundle FILE.\n"
 	  "clickd keeps no copy of the private key.\n"
 	  "\n"
 	  "  --out DIR          directory for the device's files (created 0700 if missing)\n"
+	  "  --bundle FILE      one file (mode 0600): clickbtn.conf, certificate, key, CA\n"
 	  "  --type T           thing type, e.g. button\n"
 	  "  --attr KEY=VALUE   attribute, repeatable; \"location\" is shown on work orders\n"
 	  "  --force            replace an existing DIR/key.pem; if NAME exists already,\n"

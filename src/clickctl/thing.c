@@ -2,9 +2,13 @@
  * clickctl's "thing" commands. "thing create" registers a thing, has
  * clickd's CA issue its certificate and writes everything a button needs
  * into one directory (cert.pem, key.pem, ca.pem, clickbtn.conf); "thing
- * list" shows the registry. The private key exists only in the API reply,
- * in memory here (cleared after use) and in key.pem, which is created 0600
- * through a temporary file and a rename, and replaced only with --force.
+ * list" shows the registry. With --bundle FILE it also (or instead) writes
+ * one file that `clickbtn provision --bundle FILE` installs: clickbtn.conf's
+ * lines followed by the certificate, the key and the CA certificates
+ * (docs/internals/btnconf.md). The private key exists only in the API
+ * reply, in memory here (cleared after use), in key.pem and in the bundle,
+ * both created 0600 through a temporary file and a rename, and replaced
+ * only with --force.
  */
 #include "core/name.h"
 #include "clickctl/clickctl.h"
@@ -231,14 +235,61 @@ static int print_created(struct ck_ctl *c, const char *name, const char *dir, cJ
 	return CK_CTL_EXIT_OK;
 }
 
+/* Splits path into its directory (or ".") and file name. Returns 0 or
+ * -ENAMETOOLONG / -EINVAL (a path ending in '/'). */
+static int split_path(const char *path, char *dir, size_t dir_len, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	*name = slash ? slash + 1 : path;
+	if (!**name)
+		return -EINVAL;
+	size_t n = slash ? (size_t)(slash - path) : 1;
+	if (n + 1 > dir_len)
+		return -ENAMETOOLONG;
+	if (!slash)
+		memcpy(dir, ".", 2);
+	else if (n == 0)
+		memcpy(dir, "/", 2);
+	else {
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	return 0;
+}
+
+/* Writes the single-file bundle (0600): conf, certificate, key, CA. */
+static int write_bundle(const char *path, const char *conf, const char *cert, const char *key,
+                        const char *ca, bool force)
+{
+	char dir[PATH_LEN];
+	const char *name;
+	if (split_path(path, dir, sizeof(dir), &name) != 0)
+		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "--bundle: \"%s\" is not a file path", path);
+	size_t n = strlen(conf) + strlen(cert) + strlen(key) + strlen(ca) + 4;
+	char *text = malloc(n);
+	if (!text)
+		return ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
+	snprintf(text, n, "%s%s%s%s", conf, cert, key, ca);
+	int rc = write_file(dir, name, text, 0600, force);
+	explicit_bzero(text, n);
+	free(text);
+	if (rc == -EEXIST)
+		return ck_ctl_fail(CK_CTL_EXIT_FAIL, "%s exists; pass --force to replace it", path);
+	if (rc < 0)
+		return ck_ctl_fail(CK_CTL_EXIT_FAIL, "cannot write %s: %s", path, strerror(-rc));
+	return CK_CTL_EXIT_OK;
+}
+
 /*
- * clickctl thing create NAME --out DIR [--type T] [--attr K=V]... [--force].
+ * clickctl thing create NAME --out DIR [--bundle FILE] [--type T]
+ * [--attr K=V]... [--force]; --out or --bundle or both.
  * Checks the output directory before anything is created on the server, so
  * a refused key.pem leaves no thing behind. Returns an exit status.
  */
 int ck_ctl_thing_create(struct ck_ctl *c)
 {
 	const char *out_opt = ck_cli_opt_value(c->args, CK_CTL_OPT_OUT);
+	const char *bundle = ck_cli_opt_value(c->args, CK_CTL_OPT_BUNDLE);
 	bool force = ck_cli_opt_value(c->args, CK_CTL_OPT_FORCE) != NULL;
 	struct ck_ctl_api_error e;
 	cJSON *body = NULL, *thing = NULL, *reply = NULL, *empty = NULL;
@@ -258,30 +309,41 @@ int ck_ctl_thing_create(struct ck_ctl *c)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE,
 		                   "invalid thing name \"%s\": use 1-128 of a-z A-Z 0-9 : _ -",
 		                   name);
-	if (!out_opt || !out_opt[0])
-		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "thing create needs --out DIR (%s)",
+	if ((!out_opt || !out_opt[0]) && (!bundle || !bundle[0]))
+		return ck_ctl_fail(CK_CTL_EXIT_USAGE,
+		                   "thing create needs --out DIR or --bundle FILE (%s)",
 		                   usage_hint);
-	dir_len = strlen(out_opt);
+	if (bundle && !bundle[0])
+		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "--bundle needs a file name");
+	if (bundle && !force && lstat(bundle, &st) == 0)
+		return ck_ctl_fail(CK_CTL_EXIT_FAIL, "%s exists; pass --force to replace it",
+		                   bundle);
+	if (!out_opt || !out_opt[0])
+		out_opt = NULL;
+	dir_len = out_opt ? strlen(out_opt) : 0;
 	if (dir_len >= sizeof(dir))
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "--out: path too long");
-	memcpy(dir, out_opt, dir_len + 1);
+	if (out_opt)
+		memcpy(dir, out_opt, dir_len + 1);
+	else
+		dir[0] = '\0';
 	while (dir_len > 1 && dir[dir_len - 1] == '/')
 		dir[--dir_len] = '\0';
 	body = thing_body(c, name, &rc);
 	if (!body)
 		return rc;
 
-	rc = make_dirs(dir);
+	rc = out_opt ? make_dirs(dir) : 0;
 	if (rc < 0) {
 		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "cannot create %s: %s", dir, strerror(-rc));
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/key.pem", dir);
-	if (!force && lstat(path, &st) == 0) {
+	if (out_opt && !force && lstat(path, &st) == 0) {
 		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "%s exists; pass --force to replace it", path);
 		goto out;
 	}
-	if (access(dir, W_OK) != 0) {
+	if (out_opt && access(dir, W_OK) != 0) {
 		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "cannot write to %s: %s", dir, strerror(errno));
 		goto out;
 	}
@@ -334,10 +396,28 @@ int ck_ctl_thing_create(struct ck_ctl *c)
 		                 port->valuedouble);
 		goto out;
 	}
-	rc = write_device_files(dir, cert, key, ca, conf, force);
+	rc = out_opt ? write_device_files(dir, cert, key, ca, conf, force) : CK_CTL_EXIT_OK;
+	if (rc == CK_CTL_EXIT_OK && bundle)
+		rc = write_bundle(bundle, conf, cert, key, ca, force);
 	if (rc != CK_CTL_EXIT_OK)
 		goto out;
-	rc = print_created(c, name, dir, reply, thing);
+	if (bundle && !c->json)
+		printf("wrote %s (clickbtn.conf, certificate, private key and CA in one file, mode "
+		       "0600)\n",
+		       bundle);
+	rc = out_opt ? print_created(c, name, dir, reply, thing) : CK_CTL_EXIT_OK;
+	if (!out_opt && !c->json)
+		printf("next: clickbtn provision --config DIR --bundle %s\n", bundle);
+	if (!out_opt && c->json) {
+		cJSON_DeleteItemFromObjectCaseSensitive(reply, "privateKeyPem");
+		cJSON *o = cJSON_CreateObject();
+		if (o && cJSON_AddStringToObject(o, "bundle", bundle) &&
+		    cJSON_AddItemReferenceToObject(o, "certificate", reply))
+			rc = ck_ctl_print_json(o);
+		else
+			rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
+		cJSON_Delete(o);
+	}
 out:
 	clear_json_string(reply, "privateKeyPem");
 	free(conf);
