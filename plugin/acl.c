@@ -16,6 +16,7 @@
 
 #include "logging.h"
 #include "plugin.h"
+#include "provision.h"
 #include "snapshot.h"
 
 bool ck_plugin_acl_allows(const struct ck_plugin_cert *rec, const char *client_id, const char *cn,
@@ -133,6 +134,11 @@ int ck_plugin_on_acl_check(int event, void *event_data, void *userdata)
 		return MOSQ_ERR_ACL_DENIED;
 	if (ck_plugin_is_account(ev->client))
 		return MOSQ_ERR_SUCCESS;
+	/* $clickd/ carries what the broker vouches for (provision.h): no
+	 * device may publish, subscribe or receive there, whatever its policies. */
+	if (ck_plugin_provision_private(ev->topic))
+		return ev->access == MOSQ_ACL_WRITE ? ck_plugin_acl_write_denied(ev->client)
+		                                    : MOSQ_ERR_ACL_DENIED;
 	const char *id = mosquitto_client_id(ev->client);
 	const struct ck_plugin_client *c = ck_plugin_clients_get(&p->clients, ev->client);
 	bool ok = c && !c->kicked && device_allows(p, c, ev, &d, &rec);

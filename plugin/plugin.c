@@ -25,6 +25,7 @@
 #include "journal_upkeep.h"
 #include "logging.h"
 #include "plugin.h"
+#include "provision.h"
 #include "snapshot.h"
 
 #define CK_EXPORT __attribute__((visibility("default")))
@@ -35,6 +36,7 @@ static const struct {
 } callbacks[] = {
 	{ MOSQ_EVT_BASIC_AUTH, ck_plugin_on_basic_auth },
 	{ MOSQ_EVT_ACL_CHECK, ck_plugin_on_acl_check },
+	{ MOSQ_EVT_MESSAGE, ck_plugin_provision_on_message },
 	{ MOSQ_EVT_MESSAGE, ck_plugin_on_message },
 	{ MOSQ_EVT_DISCONNECT, ck_plugin_on_disconnect },
 	{ MOSQ_EVT_TICK, ck_plugin_on_tick },
