@@ -2,6 +2,7 @@
  * Channels (see channels.h): definitions, subscriptions and the fan-out of
  * a published message into deliveries.
  */
+#include "store/store_usage.h"
 #include "channels/channels.h"
 
 #include <errno.h>
@@ -314,6 +315,29 @@ struct fanout {
 	char timestamp[32];
 };
 
+/* Usage metering (store_usage.h): one notification per delivery, per
+ * channel; SMS also in segments, email and webhooks by count, as AWS SNS
+ * bills them. Counted when the delivery is written, in the same
+ * transaction. */
+static int meter_delivery(const struct fanout *f, const char *protocol, int segments)
+{
+	char month[8];
+	ck_usage_month(f->now_ms, month);
+	const char *metric = strcmp(protocol, "sms") == 0       ? "sms_segments"
+	                     : strcmp(protocol, "email") == 0   ? "emails"
+	                     : strcmp(protocol, "webhook") == 0 ? "webhooks"
+	                                                        : NULL;
+	int64_t n = strcmp(protocol, "sms") == 0 ? segments : 1;
+	int rc = ck_store_usage_add(f->s, month, "notifications", "total", "", 1);
+	if (rc == 0)
+		rc = ck_store_usage_add(f->s, month, "notifications", "channel", f->channel, 1);
+	if (rc == 0 && metric)
+		rc = ck_store_usage_add(f->s, month, metric, "total", "", n);
+	if (rc == 0 && metric)
+		rc = ck_store_usage_add(f->s, month, metric, "channel", f->channel, n);
+	return rc;
+}
+
 static cJSON *envelope(const struct fanout *f, int64_t sub_id)
 {
 	cJSON *e = cJSON_CreateObject();
@@ -419,6 +443,8 @@ static int one_delivery(const struct ck_channel_sub *sub, void *ctx)
 		                                   destination, key, segments);
 	if (rc == 0)
 		f->res->deliveries++;
+	if (rc == 0)
+		rc = meter_delivery(f, sub->protocol, segments);
 out:
 	cJSON_Delete(env);
 	cJSON_free(payload);

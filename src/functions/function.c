@@ -3,6 +3,7 @@
  * runtime, the calls into clickd with their policy checks, and the run
  * record.
  */
+#include "store/store_usage.h"
 #include "functions/function.h"
 
 #include <ctype.h>
@@ -1015,6 +1016,19 @@ int ck_function_invoke(struct ck_store *s, const struct ck_function *f,
 		.log = h.log_len ? h.log : NULL,
 	};
 	int rc = ck_store_function_run_put(s, &run, &out->run_id);
+	if (rc == 0) {
+		/* Usage metering (store_usage.h): runs and milliseconds per function. */
+		char month[8];
+		int64_t ms = (out->duration_us + 999) / 1000;
+		ck_usage_month(started, month);
+		rc = ck_store_usage_add(s, month, "function_runs", "total", "", 1);
+		if (rc == 0)
+			rc = ck_store_usage_add(s, month, "function_runs", "function", f->name, 1);
+		if (rc == 0)
+			rc = ck_store_usage_add(s, month, "function_ms", "total", "", ms);
+		if (rc == 0)
+			rc = ck_store_usage_add(s, month, "function_ms", "function", f->name, ms);
+	}
 	if (ok)
 		ck_debug("functions", "%s %s attempt %d: ok in %lld us", f->name, inv->request_id,
 		         inv->attempt, (long long)out->duration_us);

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "core/log.h"
+#include "store/store_usage.h"
 #include "store/sqlite_int.h"
 
 /* The WAL hook also does what SQLite's default hook does: checkpoint once
@@ -461,8 +462,8 @@ static int new_message_id(char *out)
 	return 0;
 }
 
-int ck_store_queue_send(struct ck_store *s, const char *name, const char *body, size_t body_len,
-                        int delay_s, int64_t now_ms, char *message_id)
+static int ck_store_queue_send_op(struct ck_store *s, const char *name, const char *body,
+                                  size_t body_len, int delay_s, int64_t now_ms, char *message_id)
 {
 	char id[CK_QUEUE_ID_LEN + 1];
 	if (!body || body_len == 0 || body_len > CK_QUEUE_BODY_MAX || !utf8_text(body, body_len) ||
@@ -611,9 +612,10 @@ static bool seen(const int64_t *ids, int n, int64_t id)
 #define CANDIDATES  32
 #define SCAN_ROUNDS 8
 
-int ck_store_queue_receive(struct ck_store *s, const char *name, int max, int visibility_s,
-                           int64_t now_ms, int (*fn)(const struct ck_queue_message *m, void *ctx),
-                           void *ctx, int64_t *next_visible_ms)
+static int ck_store_queue_receive_op(struct ck_store *s, const char *name, int max,
+                                     int visibility_s, int64_t now_ms,
+                                     int (*fn)(const struct ck_queue_message *m, void *ctx),
+                                     void *ctx, int64_t *next_visible_ms)
 {
 	struct ck_queue_attrs a;
 	struct candidate c[CANDIDATES];
@@ -722,7 +724,8 @@ static int find_receipt(struct ck_store *s, const char *name, const char *receip
 	return rc == SQLITE_DONE ? -ESTALE : ck_sq_fail(s, "find receipt handle");
 }
 
-int ck_store_queue_delete_message(struct ck_store *s, const char *name, const char *receipt)
+static int ck_store_queue_delete_message_op(struct ck_store *s, const char *name,
+                                            const char *receipt)
 {
 	int64_t id, visible, received;
 	bool own;
@@ -734,8 +737,8 @@ int ck_store_queue_delete_message(struct ck_store *s, const char *name, const ch
 	return tx_end(s, own, rc);
 }
 
-int ck_store_queue_change_visibility(struct ck_store *s, const char *name, const char *receipt,
-                                     int timeout_s, int64_t now_ms)
+static int ck_store_queue_change_visibility_op(struct ck_store *s, const char *name,
+                                               const char *receipt, int timeout_s, int64_t now_ms)
 {
 	int64_t id, visible, received;
 	bool own;
@@ -788,4 +791,41 @@ int ck_store_queue_purge(struct ck_store *s, const char *name, int64_t *n)
 			*n = sqlite3_changes64(s->db);
 	}
 	return tx_end(s, own, rc);
+}
+
+int ck_store_queue_send(struct ck_store *s, const char *name, const char *body, size_t body_len,
+                        int delay_s, int64_t now_ms, char *message_id)
+{
+	int rc = ck_store_queue_send_op(s, name, body, body_len, delay_s, now_ms, message_id);
+	if (rc >= 0)
+		ck_store_usage_op(s, "queue_ops", "queue", name, 0);
+	return rc;
+}
+
+int ck_store_queue_receive(struct ck_store *s, const char *name, int max, int visibility_s,
+                           int64_t now_ms, int (*fn)(const struct ck_queue_message *m, void *ctx),
+                           void *ctx, int64_t *next_visible_ms)
+{
+	int rc =
+	    ck_store_queue_receive_op(s, name, max, visibility_s, now_ms, fn, ctx, next_visible_ms);
+	if (rc >= 0)
+		ck_store_usage_op(s, "queue_ops", "queue", name, 0);
+	return rc;
+}
+
+int ck_store_queue_delete_message(struct ck_store *s, const char *name, const char *receipt)
+{
+	int rc = ck_store_queue_delete_message_op(s, name, receipt);
+	if (rc >= 0)
+		ck_store_usage_op(s, "queue_ops", "queue", name, 0);
+	return rc;
+}
+
+int ck_store_queue_change_visibility(struct ck_store *s, const char *name, const char *receipt,
+                                     int timeout_s, int64_t now_ms)
+{
+	int rc = ck_store_queue_change_visibility_op(s, name, receipt, timeout_s, now_ms);
+	if (rc >= 0)
+		ck_store_usage_op(s, "queue_ops", "queue", name, 0);
+	return rc;
 }

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "core/log.h"
+#include "store/store_usage.h"
 #include "store/sqlite_int.h"
 
 bool ck_table_name_valid(const char *name)
@@ -333,9 +334,9 @@ static int check_cond(const struct ck_table_cond *cond, int64_t version, char *w
 	return 0;
 }
 
-int ck_store_table_put(struct ck_store *s, const char *table, const cJSON *item,
-                       const struct ck_table_cond *cond, int64_t now_ms, int64_t *version,
-                       char *why, size_t why_len)
+static int ck_store_table_put_op(struct ck_store *s, const char *table, const cJSON *item,
+                                 const struct ck_table_cond *cond, int64_t now_ms, int64_t *version,
+                                 char *why, size_t why_len)
 {
 	struct ck_table_def d;
 	char *text = NULL;
@@ -395,8 +396,9 @@ int ck_store_table_put(struct ck_store *s, const char *table, const cJSON *item,
 	return rc;
 }
 
-int ck_store_table_get_item(struct ck_store *s, const char *table, const cJSON *pk, const cJSON *sk,
-                            cJSON **item, int64_t *version, char *why, size_t why_len)
+static int ck_store_table_get_item_op(struct ck_store *s, const char *table, const cJSON *pk,
+                                      const cJSON *sk, cJSON **item, int64_t *version, char *why,
+                                      size_t why_len)
 {
 	struct ck_table_def d;
 	*item = NULL;
@@ -427,9 +429,9 @@ int ck_store_table_get_item(struct ck_store *s, const char *table, const cJSON *
 	return rc;
 }
 
-int ck_store_table_delete_item(struct ck_store *s, const char *table, const cJSON *pk,
-                               const cJSON *sk, const struct ck_table_cond *cond, bool *deleted,
-                               char *why, size_t why_len)
+static int ck_store_table_delete_item_op(struct ck_store *s, const char *table, const cJSON *pk,
+                                         const cJSON *sk, const struct ck_table_cond *cond,
+                                         bool *deleted, char *why, size_t why_len)
 {
 	struct ck_table_def d;
 	bool own;
@@ -487,8 +489,9 @@ static void bind_hi(sqlite3_stmt *st, int i, const cJSON *v)
 		sqlite3_bind_zeroblob(st, i, 0);
 }
 
-int ck_store_table_query(struct ck_store *s, const char *table, const struct ck_table_query *q,
-                         cJSON *items, cJSON **next, char *why, size_t why_len)
+static int ck_store_table_query_op(struct ck_store *s, const char *table,
+                                   const struct ck_table_query *q, cJSON *items, cJSON **next,
+                                   char *why, size_t why_len)
 {
 	static const char asc[] = "SELECT doc, sk FROM doc_item WHERE tbl = ?1 AND pk = ?2"
 	                          " AND sk >= ?3 AND sk <= ?4 AND sk > ?5 AND sk < ?6"
@@ -574,5 +577,43 @@ int ck_store_table_query(struct ck_store *s, const char *table, const struct ck_
 		cJSON_Delete(*next);
 		*next = NULL;
 	}
+	return rc;
+}
+
+int ck_store_table_put(struct ck_store *s, const char *table, const cJSON *item,
+                       const struct ck_table_cond *cond, int64_t now_ms, int64_t *version,
+                       char *why, size_t why_len)
+{
+	int rc = ck_store_table_put_op(s, table, item, cond, now_ms, version, why, why_len);
+	if (rc >= 0)
+		ck_store_usage_op(s, "table_ops", "table", table, 1);
+	return rc;
+}
+
+int ck_store_table_get_item(struct ck_store *s, const char *table, const cJSON *pk, const cJSON *sk,
+                            cJSON **item, int64_t *version, char *why, size_t why_len)
+{
+	int rc = ck_store_table_get_item_op(s, table, pk, sk, item, version, why, why_len);
+	if (rc >= 0)
+		ck_store_usage_op(s, "table_ops", "table", table, 0);
+	return rc;
+}
+
+int ck_store_table_delete_item(struct ck_store *s, const char *table, const cJSON *pk,
+                               const cJSON *sk, const struct ck_table_cond *cond, bool *deleted,
+                               char *why, size_t why_len)
+{
+	int rc = ck_store_table_delete_item_op(s, table, pk, sk, cond, deleted, why, why_len);
+	if (rc >= 0)
+		ck_store_usage_op(s, "table_ops", "table", table, 1);
+	return rc;
+}
+
+int ck_store_table_query(struct ck_store *s, const char *table, const struct ck_table_query *q,
+                         cJSON *items, cJSON **next, char *why, size_t why_len)
+{
+	int rc = ck_store_table_query_op(s, table, q, items, next, why, why_len);
+	if (rc >= 0)
+		ck_store_usage_op(s, "table_ops", "table", table, 0);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "core/log.h"
 #include "store/sqlite_int.h"
 
 void ck_usage_month(int64_t when_ms, char month[8])
@@ -36,6 +37,22 @@ int ck_store_usage_add(struct ck_store *s, const char *month, const char *metric
 	int rc = ck_sq_step_done(s, st, "add usage");
 	ck_sq_finish(s, st);
 	return rc;
+}
+
+void ck_store_usage_op(struct ck_store *s, const char *metric, const char *scope, const char *key,
+                       int writes)
+{
+	struct timespec ts;
+	char month[8];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ck_usage_month((int64_t)ts.tv_sec * 1000, month);
+	int rc = ck_store_usage_add(s, month, metric, "total", "", 1);
+	if (rc == 0)
+		rc = ck_store_usage_add(s, month, metric, scope, key, 1);
+	if (rc == 0 && writes)
+		rc = ck_store_usage_add(s, month, "table_writes", "total", "", writes);
+	if (rc != 0)
+		ck_warn("store", "usage of %s %s not counted", scope, key);
 }
 
 int ck_store_usage_month(struct ck_store *s, const char *month, cJSON *out)

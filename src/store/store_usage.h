@@ -22,6 +22,15 @@ int ck_store_usage_add(struct ck_store *s, const char *month, const char *metric
                        const char *key, int64_t delta);
 
 /*
+ * Counts one operation of metric ("queue_ops", "table_ops") on key under
+ * scope, in the current month; writes also count "table_writes" (the
+ * DynamoDB write units AWS would bill). Failures are logged, never
+ * returned: metering must not fail the operation it counts.
+ */
+void ck_store_usage_op(struct ck_store *s, const char *metric, const char *scope, const char *key,
+                       int writes);
+
+/*
  * Appends the month's counters to out as {"metric","scope","key","value"}
  * objects, totals first. Returns 0 or -EIO.
  */

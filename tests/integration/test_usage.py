@@ -60,5 +60,52 @@ def test_counters_equal_what_happened():
         rx.close()
 
 
+def test_functions_channels_queues_tables_metered():
+    rx = Receiver()
+    site = Site("usage2").start()
+    try:
+        status, doc = site.request("POST", "/channels", {"name": "alerts", "config": {
+            "sms": {"provider": "twilio", "url": rx.url(""), "accountSid": "AC123",
+                    "authToken": "tok-123456", "from": "+15550000000",
+                    "pricePerSegmentUsd": 0.001}}})
+        check(status == 201, doc)
+        for sub in ({"protocol": "sms", "endpoint": "+15550001111"},
+                    {"protocol": "webhook", "endpoint": rx.url("/chan")}):
+            status, doc = site.request("POST", "/channels/alerts/subscriptions", sub)
+            check(status == 201, doc)
+        status, doc = site.request("POST", "/queues", {"name": "calls"})
+        check(status == 201, doc)
+        code = ("function handler(event)\n"
+                "  queue.send('calls', event.clickType)\n"
+                "  return {ok = true}\n"
+                "end\n")
+        status, doc = site.request("POST", "/functions", {
+            "name": "fn", "runtime": "lua", "code": code,
+            "policy": {"allow": ["queue.send:calls"]}})
+        check(status == 201, doc)
+        status, doc = site.request("POST", "/rules", {
+            "name": "all", "sql": "SELECT * FROM 'iotbutton/+'",
+            "actions": [{"type": "function", "function": "fn"},
+                        {"type": "notify", "channel": "alerts", "message": "call ${clickType}"}]})
+        check(status == 201, doc)
+        dev = site.device("dock-1", location="Dock 1")
+        for click in ("single", "double", "long"):
+            check(site.press(dev, click).returncode == 0, "press failed")
+        wait_for("three function runs", lambda: site.get("/usage")["totals"].get(
+            "function_runs") == 3, timeout=30)
+        wait_for("three webhook notifications", lambda: len(rx.got("/chan")) >= 3, timeout=30)
+        t = site.get("/usage")["totals"]
+        expect = {"messages": 3, "rule_matches": 3, "actions": 6, "function_runs": 3,
+                  "notifications": 6, "sms_segments": 3, "webhooks": 3, "queue_ops": 3}
+        for k, v in expect.items():
+            check(t.get(k) == v, "%s: metered %r, did %d (all: %r)" % (k, t.get(k), v, t))
+        check(t.get("function_ms", -1) >= 3, "function milliseconds: %r" % t)
+        out = site.clickctl("cost", "usage").stdout
+        check("Lambda requests" in out and "SNS SMS" in out, out)
+    finally:
+        site.cleanup()
+        rx.close()
+
+
 if __name__ == "__main__":
-    run([test_counters_equal_what_happened])
+    run([test_counters_equal_what_happened, test_functions_channels_queues_tables_metered])
