@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "http/api_int.h"
@@ -18,6 +19,37 @@ static int days_in_month(int year, int month)
 	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 	return month == 2 && leap ? 29 : days[month - 1];
+}
+
+/* Bytes of the store and the journal (with their WAL files), now. */
+static void add_storage(const struct ck_api_env *env, cJSON *doc)
+{
+	static const char *const files[][2] = {
+		{ "store", "clickd.db" },
+		{ "store", "clickd.db-wal" },
+		{ "journal", "journal.db" },
+		{ "journal", "journal.db-wal" },
+	};
+	char dir[4096], path[4200];
+	snprintf(dir, sizeof(dir), "%s", env->snapshot_path ? env->snapshot_path : "");
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	double store = 0, journal = 0;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i][1]);
+		if (stat(path, &st) != 0)
+			continue;
+		if (strcmp(files[i][0], "store") == 0)
+			store += (double)st.st_size;
+		else
+			journal += (double)st.st_size;
+	}
+	cJSON *s = cJSON_AddObjectToObject(doc, "storageBytes");
+	cJSON_AddNumberToObject(s, "store", store);
+	cJSON_AddNumberToObject(s, "journal", journal);
 }
 
 static int usage_get(const struct ck_api_env *env, const struct ck_api_request *req,
@@ -74,6 +106,7 @@ static int usage_get(const struct ck_api_env *env, const struct ck_api_request *
 		cJSON_AddNumberToObject(
 		    forecast, metric, elapsed > 0 ? (double)(int64_t)(v * dim / elapsed + 0.5) : v);
 	}
+	add_storage(env, doc);
 	*out = doc;
 	return 200;
 }

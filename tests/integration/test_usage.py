@@ -49,6 +49,7 @@ def test_counters_equal_what_happened():
                     if c["scope"] == "rule" and c["metric"] == "rule_matches"}
         check(per_rule == {"pickup": 3, "audit": 5}, per_rule)
         check(u["forecast"]["messages"] >= 5, u["forecast"])
+        check(u["storageBytes"]["store"] > 0 and u["storageBytes"]["journal"] > 0, u)
         out = site.clickctl("cost", "usage").stdout
         check("IoT Core messages" in out and "messages" in out, out)
         j = json.loads(site.clickctl("cost", "usage", "--json").stdout)
