@@ -8,6 +8,7 @@
  */
 #include "clickctl/clickctl.h"
 #include "cost/cost.h"
+#include "cost/prices_file.h"
 #include "cost/usage.h"
 
 #include <errno.h>
@@ -19,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PRICES_NAME "aws-us-east-1.prices"
+#define PRICES_NAME CK_COST_PRICES_NAME
 
 static int load_prices(struct ck_ctl *c, struct ck_cost_prices **out, char *path, size_t len);
 
@@ -49,98 +50,6 @@ bad:
 	return ck_ctl_fail(CK_CTL_EXIT_USAGE,
 	                   "--%s must be a whole number from %lld to %lld, not '%s'", name,
 	                   (long long)min, (long long)max, s);
-}
-
-/* Reads at most CK_COST_FILE_MAX bytes of path into a malloc'd buffer.
- * Returns 0, or a negative errno with the reason in err. */
-static int read_prices(const char *path, char **out, size_t *len, char *err, size_t err_len)
-{
-	char *buf = malloc(CK_COST_FILE_MAX + 1);
-	size_t n = 0;
-	int fd, rc = 0;
-
-	*out = NULL;
-	if (!buf) {
-		snprintf(err, err_len, "out of memory");
-		return -ENOMEM;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		snprintf(err, err_len, "cannot read the price file %s: %s", path, strerror(errno));
-		free(buf);
-		return rc;
-	}
-	for (;;) {
-		ssize_t r = read(fd, buf + n, CK_COST_FILE_MAX + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = -errno;
-			snprintf(err, err_len, "cannot read the price file %s: %s", path,
-			         strerror(errno));
-			break;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > CK_COST_FILE_MAX) {
-			rc = -EFBIG;
-			snprintf(err, err_len, "%s: larger than %d bytes", path, CK_COST_FILE_MAX);
-			break;
-		}
-	}
-	close(fd);
-	if (rc < 0) {
-		free(buf);
-		return rc;
-	}
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
-static bool is_file(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/*
- * The default price file: next to clickctl, in an installed share/ beside
- * its bin/, in the source tree when clickctl runs from build/ or
- * build/<dir>/, then the system-wide share directories. Returns 0 with the
- * path, or -ENOENT.
- */
-static int find_prices(char *path, size_t len)
-{
-	static const char *const rel[] = { "", "/../share/clickd/prices", "/../data/prices",
-		                           "/../../data/prices" };
-	static const char *const abs_dirs[] = { "/usr/local/share/clickd/prices",
-		                                "/usr/share/clickd/prices" };
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n > 0) {
-		char *slash;
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-				int w = snprintf(path, len, "%s%s/%s", exe, rel[i], PRICES_NAME);
-				if (w > 0 && (size_t)w < len && is_file(path))
-					return 0;
-			}
-		}
-	}
-	for (size_t i = 0; i < sizeof(abs_dirs) / sizeof(abs_dirs[0]); i++) {
-		int w = snprintf(path, len, "%s/%s", abs_dirs[i], PRICES_NAME);
-		if (w > 0 && (size_t)w < len && is_file(path))
-			return 0;
-	}
-	return -ENOENT;
 }
 
 /* Money as "$193.50": exact, at least two decimals. */
@@ -518,7 +427,7 @@ static int load_prices(struct ck_ctl *c, struct ck_cost_prices **out, char *path
 
 	*out = NULL;
 	if (!given) {
-		if (find_prices(found, sizeof(found)) < 0)
+		if (ck_cost_prices_find(found, sizeof(found)) < 0)
 			return ck_ctl_fail(CK_CTL_EXIT_USAGE,
 			                   "no price file " PRICES_NAME
 			                   " next to clickctl, in the source tree's data/prices or "
@@ -527,7 +436,7 @@ static int load_prices(struct ck_ctl *c, struct ck_cost_prices **out, char *path
 	}
 	if (!realpath(given, path))
 		snprintf(path, len, "%s", given);
-	if (read_prices(path, &text, &n, err, sizeof(err)) < 0)
+	if (ck_cost_prices_read(path, &text, &n, err, sizeof(err)) < 0)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "%s", err);
 	*out = malloc(sizeof(**out));
 	if (!*out) {

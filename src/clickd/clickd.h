@@ -19,6 +19,7 @@ struct ck_options {
 	const char *plugin;
 	int64_t dedup_window_ms;
 	const char *account_id;
+	const char *prices;        /* price file for the usage API; NULL: the default one */
 	int64_t function_retry_ms; /* first retry of a failed function; 0: default */
 	/* Journal (plugin options, docs/operators-guide.md). */
 	const char *journal_sync;      /* "normal" or "full" */

@@ -47,6 +47,9 @@ static void usage(FILE *f)
 	    "                      (default 86400; pruned sooner when the journal is 90%% full)\n"
 	    "  --log-level LEVEL   debug, info, warn or error (default info)\n"
 	    "  --account-id ID     what accountid() returns in rules (default 000000000000)\n"
+	    "  --prices FILE       price file for the usage API's AWS equivalent (default:\n"
+	    "                      aws-us-east-1.prices next to clickd, in the source tree's\n"
+	    "                      data/prices or in /usr/share/clickd/prices)\n"
 	    "  --dedup-window-ms N a message without seq or eventId that repeats the same\n"
 	    "                      topic and payload from the same thing within N ms is\n"
 	    "                      a device retry, recorded as a duplicate (default 3000;\n"
@@ -108,6 +111,7 @@ int main(int argc, char **argv)
 		{ "journal-retention", required_argument, NULL, 'R' },
 		{ "dedup-window-ms", required_argument, NULL, 'w' },
 		{ "account-id", required_argument, NULL, 'a' },
+		{ "prices", required_argument, NULL, 'Q' },
 		{ "function-retry-ms", required_argument, NULL, 'F' },
 		{ "web-dir", required_argument, NULL, 'W' },
 		{ "cookie-secure", no_argument, NULL, 'S' },
@@ -158,6 +162,9 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			opt.plugin = optarg;
+			break;
+		case 'Q':
+			opt.prices = optarg;
 			break;
 		case 'a':
 			if (!*optarg || strlen(optarg) > 64 ||

@@ -33,7 +33,9 @@
 #include "broker/broker.h"
 #include "broker/journal_ack.h"
 #include "core/log.h"
+#include "cost/prices_file.h"
 #include "engine/courier.h"
+#include "engine/provisioner.h"
 #include "engine/escalator.h"
 #include "engine/ingest.h"
 #include "engine/rules.h"
@@ -67,6 +69,9 @@ struct server {
 	struct ck_broker *broker;
 	struct ck_http *http;
 	struct ck_courier *courier;
+	struct ck_cost_prices prices;
+	char prices_path[4096];
+	struct ck_provisioner *provisioner;
 	struct ck_escalator *escalator; /* call escalation timers */
 	struct ck_api_env env;
 	_Atomic int broker_state;
@@ -307,8 +312,18 @@ static int setup(struct server *sv, char *err, size_t err_len)
 	if ((rc = probe_port(opt->mqtt_addr, &mqtt_port, err, err_len, "MQTT")) != 0 ||
 	    (rc = probe_port("127.0.0.1", &local_port, err, err_len, "local MQTT")) != 0)
 		return rc;
-
+	char perr[256];
+	bool have_prices = ck_cost_prices_load(opt->prices, &sv->prices, sv->prices_path,
+	                                       sizeof(sv->prices_path), perr, sizeof(perr)) == 0;
+	if (!have_prices && opt->prices) {
+		snprintf(err, err_len, "--prices: %s", perr);
+		return -EINVAL;
+	}
+	if (!have_prices)
+		ck_warn("clickd", "%s; the usage API shows no AWS equivalent", perr);
 	sv->env = (struct ck_api_env){
+		.prices = have_prices ? &sv->prices : NULL,
+		.prices_path = sv->prices_path,
 		.store = sv->http_store,
 		.ca = sv->ca,
 		.token = sv->token,
@@ -358,6 +373,18 @@ static int setup(struct server *sv, char *err, size_t err_len)
 		.function_retry_ms = opt->function_retry_ms,
 	};
 	rc = ck_courier_start(&cc, &sv->courier, err, err_len);
+	if (rc == 0) {
+		struct ck_provisioner_config pc = {
+			.store_path = sv->path[0],
+			.ca_dir = sv->path[3],
+			.snapshot_path = sv->path[2],
+			.mqtt_host = "127.0.0.1",
+			.mqtt_port = local_port,
+			.mqtt_user = "clickd",
+			.mqtt_password = secret,
+		};
+		rc = ck_provisioner_start(&pc, &sv->provisioner, err, err_len);
+	}
 	explicit_bzero(secret, sizeof(secret)); /* the courier keeps its own copy */
 	if (rc != 0)
 		return rc;
@@ -646,6 +673,7 @@ static void teardown(struct server *sv)
 {
 	ck_escalator_stop(sv->escalator);
 	ck_http_stop(sv->http);
+	ck_provisioner_stop(sv->provisioner);
 	ck_courier_stop(sv->courier);
 	if (sv->broker) {
 		ck_broker_stop(sv->broker, 5000);

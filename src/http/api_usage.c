@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cost/usage.h"
 #include "http/api_int.h"
 #include "store/store_usage.h"
 
@@ -19,6 +20,60 @@ static int days_in_month(int year, int month)
 	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 	return month == 2 && leap ? 29 : days[month - 1];
+}
+
+static int64_t metric(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+static void usage_from(const cJSON *o, struct ck_cost_usage *u)
+{
+	*u = (struct ck_cost_usage){
+		.messages = metric(o, "messages"),
+		.rule_triggers = metric(o, "rule_triggers"),
+		.actions = metric(o, "actions"),
+		.function_runs = metric(o, "function_runs"),
+		.function_ms = metric(o, "function_ms"),
+		.sms_segments = metric(o, "sms_segments"),
+		.emails = metric(o, "emails"),
+		.webhooks = metric(o, "webhooks"),
+		.table_writes = metric(o, "table_writes"),
+	};
+}
+
+/* What the same usage costs on AWS, month to date and forecast (decimal
+ * strings in USD, exact). */
+static void add_aws(const struct ck_api_env *env, const cJSON *totals, const cJSON *forecast,
+                    cJSON *doc)
+{
+	struct ck_cost_usage mtd, fc;
+	struct ck_cost_usage_line lm[CK_COST_USAGE_LINES], lf[CK_COST_USAGE_LINES];
+	int64_t tm, tf;
+	char buf[48];
+	usage_from(totals, &mtd);
+	usage_from(forecast, &fc);
+	if (ck_cost_usage_aws(&mtd, env->prices, true, lm, &tm) != 0 ||
+	    ck_cost_usage_aws(&fc, env->prices, true, lf, &tf) != 0)
+		return;
+	cJSON *aws = cJSON_AddObjectToObject(doc, "aws");
+	cJSON_AddStringToObject(aws, "prices", env->prices_path ? env->prices_path : "");
+	cJSON *lines = cJSON_AddArrayToObject(aws, "lines");
+	for (int i = 0; i < CK_COST_USAGE_LINES; i++) {
+		cJSON *l = cJSON_CreateObject();
+		cJSON_AddStringToObject(l, "name", lm[i].name);
+		cJSON_AddNumberToObject(l, "quantity", (double)lm[i].quantity);
+		ck_cost_format(lm[i].cost, 2, buf, sizeof(buf));
+		cJSON_AddStringToObject(l, "monthToDate", buf);
+		ck_cost_format(lf[i].cost, 2, buf, sizeof(buf));
+		cJSON_AddStringToObject(l, "forecast", buf);
+		cJSON_AddItemToArray(lines, l);
+	}
+	ck_cost_format(tm, 2, buf, sizeof(buf));
+	cJSON_AddStringToObject(aws, "monthToDate", buf);
+	ck_cost_format(tf, 2, buf, sizeof(buf));
+	cJSON_AddStringToObject(aws, "forecast", buf);
 }
 
 /* Bytes of the store and the journal (with their WAL files), now. */
@@ -107,6 +162,8 @@ static int usage_get(const struct ck_api_env *env, const struct ck_api_request *
 		    forecast, metric, elapsed > 0 ? (double)(int64_t)(v * dim / elapsed + 0.5) : v);
 	}
 	add_storage(env, doc);
+	if (env->prices)
+		add_aws(env, totals, forecast, doc);
 	*out = doc;
 	return 200;
 }

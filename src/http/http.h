@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cost/cost.h"
 #include "registry/ca.h"
 #include "store/store.h"
 
@@ -29,7 +30,11 @@ struct ck_api_env {
 	void (*trust_changed)(void *arg);
 	const char *stats_path;    /* DATA/plugin.stats, served at /metrics */
 	const char *endpoint_host; /* what devices connect to */
-	int endpoint_port;         /* Called after the rules changed, from the HTTP thread. */
+	int endpoint_port; /* The price table for the usage API's AWS equivalent; NULL leaves it
+	                      out. */
+	const struct ck_cost_prices *prices;
+	const char *prices_path;
+	/* Called after the rules changed, from the HTTP thread. */
 	void (*rules_changed)(void *arg);
 	/* Called after outbox entries were requeued, from the HTTP thread. */
 	void (*outbox_changed)(void *arg);

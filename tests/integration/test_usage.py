@@ -50,6 +50,10 @@ def test_counters_equal_what_happened():
         check(per_rule == {"pickup": 3, "audit": 5}, per_rule)
         check(u["forecast"]["messages"] >= 5, u["forecast"])
         check(u["storageBytes"]["store"] > 0 and u["storageBytes"]["journal"] > 0, u)
+        aws = u["aws"]
+        lines = {l["name"]: l for l in aws["lines"]}
+        check(lines["IoT Core messages"]["quantity"] == 5, aws)
+        check(aws["monthToDate"] == "0.00" or aws["monthToDate"].startswith("0.00"), aws)
         out = site.clickctl("cost", "usage").stdout
         check("IoT Core messages" in out and "messages" in out, out)
         j = json.loads(site.clickctl("cost", "usage", "--json").stdout)
