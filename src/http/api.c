@@ -28,6 +28,7 @@ static const struct ck_api_route *const tables[] = {
 	ck_api_routes_channels,
 	ck_api_routes_functions,
 	ck_api_routes_projects,
+	ck_api_routes_claims,
 	NULL,
 };
 /* clang-format on */

@@ -44,6 +44,7 @@ extern const struct ck_api_route ck_api_routes_functions[];
 extern const struct ck_api_route ck_api_routes_calls[];
 extern const struct ck_api_route ck_api_routes_auth[];
 extern const struct ck_api_route ck_api_routes_projects[];
+extern const struct ck_api_route ck_api_routes_claims[];
 
 /* After a registry change: rewrites the snapshot and, when trust is set,
  * the broker's CA bundle and CRL (api_certs.c). Returns 0 or -errno. */

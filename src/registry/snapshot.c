@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +90,7 @@ static int write_attach(const char *fp, const char *policy, void *ctx)
 	return fprintf(f, "attach %s %s\n", fp, policy) < 0 ? -EIO : 0;
 }
 
-int ck_snapshot_write(struct ck_store *s, const char *path)
+static int write_snapshot(struct ck_store *s, const char *path)
 {
 	char tmp[4200];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -122,5 +123,18 @@ int ck_snapshot_write(struct ck_store *s, const char *path)
 		ck_error("registry", "cannot write registry snapshot %s: %s", path, strerror(-rc));
 		unlink(tmp);
 	}
+	return rc;
+}
+
+/* The HTTP thread and the provisioner both rewrite the snapshot: one
+ * writer at a time, each reading the store afresh under the lock, so the
+ * last rename always holds every change committed before it began. */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int ck_snapshot_write(struct ck_store *s, const char *path)
+{
+	pthread_mutex_lock(&write_lock);
+	int rc = write_snapshot(s, path);
+	pthread_mutex_unlock(&write_lock);
 	return rc;
 }

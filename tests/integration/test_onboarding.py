@@ -1,7 +1,10 @@
 """Integration test of zero-touch onboarding: the single-file bundle of
 clickctl thing create --bundle, installed by clickbtn provision and used
-for a press."""
+for a press; provisioning by claim over the fleet-provisioning topics (a
+certificate from the device's CSR, then its thing from a template with an
+allow-list), the claim certificate refused everything else, the claim log."""
 
+import json
 import os
 import stat
 import subprocess
@@ -45,5 +48,129 @@ def test_single_file_bundle():
         site.cleanup()
 
 
+
+def rr(site, devdir, client_id, topic, reply, message):
+    """One request and its reply with mosquitto_rr, as client_id."""
+    r = subprocess.run(["mosquitto_rr", "-h", "127.0.0.1", "-p", str(site.mqtt_port),
+                        "-V", "mqttv5", "-q", "1", "--cafile", os.path.join(devdir, "ca.pem"),
+                        "--cert", os.path.join(devdir, "cert.pem"),
+                        "--key", os.path.join(devdir, "key.pem"), "-i", client_id,
+                        "-t", topic, "-e", reply, "-m", message, "-W", "10"],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0, "mosquitto_rr %s: %d %s" % (topic, r.returncode, r.stderr))
+    return json.loads(r.stdout)
+
+
+def write(path, text, mode=0o644):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+def new_device(site, name):
+    """A device directory with its own key and a CSR for it."""
+    d = os.path.join(site.tmp, name)
+    os.makedirs(d)
+    subprocess.run(["openssl", "ecparam", "-genkey", "-name", "prime256v1", "-noout",
+                    "-out", os.path.join(d, "key.pem")], check=True, capture_output=True)
+    subprocess.run(["openssl", "req", "-new", "-key", os.path.join(d, "key.pem"),
+                    "-subj", "/CN=" + name, "-out", os.path.join(d, "csr.pem")], check=True,
+                   capture_output=True)
+    return d
+
+
+CSR_TOPIC = "$aws/certificates/create-from-csr/json"
+PROVISION_TOPIC = "$aws/provisioning-templates/buttons/provision/json"
+
+
+def test_claim_provisioning():
+    site = Site("claim").start()
+    try:
+        status, doc = site.request("POST", "/rules", {
+            "name": "pickup", "sql": "SELECT * FROM 'iotbutton/+'",
+            "actions": [{"type": "workorder", "kind": "pickup"}]})
+        check(status == 201, "rule: %d %r" % (status, doc))
+        status, doc = site.request("PUT", "/provisioning-templates/buttons", {
+            "thingNamePattern": "btn-${SerialNumber}", "thingType": "button",
+            "attributes": {"serial": "${SerialNumber}", "location": "Line 1"},
+            "allowedSerials": ["S100"]})
+        check(status == 201, "template: %d %r" % (status, doc))
+        status, doc = site.request("PUT", "/provisioning-templates/open", {
+            "thingNamePattern": "x-${SerialNumber}"})
+        check(status == 400, "a template without allow-list or hook was accepted: %d" % status)
+        status, claim = site.request("POST", "/claims", {"name": "factory", "template": "buttons"})
+        check(status == 201, "claim: %d %r" % (status, claim))
+        cdir = os.path.join(site.tmp, "claim")
+        os.makedirs(cdir)
+        write(os.path.join(cdir, "cert.pem"), claim["certificatePem"])
+        write(os.path.join(cdir, "key.pem"), claim["privateKeyPem"], 0o600)
+        write(os.path.join(cdir, "ca.pem"), claim["caPem"])
+
+        # The claim certificate may do nothing but provisioning.
+        before = site.journal_count()
+        r = site.mqtt_pub(cdir, "factory", "iotbutton/factory", message='{"clickType":"SINGLE"}')
+        check("Not authorized" in r.stderr, "the claim certificate published a press: %s"
+              % r.stderr)
+        r = site.mqtt_pub(cdir, "factory", "$clickd/provision", message="forged")
+        check("Not authorized" in r.stderr, "the claim certificate published on $clickd/")
+        check(site.journal_count() == before, "a refused claim message was journaled")
+
+        # S100: certificate from its CSR, then the thing, then presses.
+        dev = new_device(site, "S100")
+        write(os.path.join(dev, "ca.pem"), claim["caPem"])
+        csr = open(os.path.join(dev, "csr.pem")).read()
+        issued = rr(site, cdir, "S100", CSR_TOPIC, CSR_TOPIC + "/accepted",
+                    json.dumps({"certificateSigningRequest": csr}))
+        check(set(issued) == {"certificateId", "certificatePem", "certificateOwnershipToken"},
+              issued)
+        cert = site.get("/certificates/" + issued["certificateId"])
+        check(cert["status"] == "inactive", "the new certificate is already usable: %r" % cert)
+        done = rr(site, cdir, "S100", PROVISION_TOPIC, PROVISION_TOPIC + "/accepted",
+                  json.dumps({"certificateOwnershipToken": issued["certificateOwnershipToken"],
+                              "parameters": {"SerialNumber": "S100"}}))
+        check(done == {"deviceConfiguration": {}, "thingName": "btn-S100"}, done)
+        thing = site.get("/things/btn-S100")
+        check(thing["type"] == "button" and thing["attributes"] == {"serial": "S100",
+              "location": "Line 1"}, thing)
+        # The token is used once.
+        again = rr(site, cdir, "S100", PROVISION_TOPIC, PROVISION_TOPIC + "/rejected",
+                   json.dumps({"certificateOwnershipToken": issued["certificateOwnershipToken"],
+                               "parameters": {"SerialNumber": "S100"}}))
+        check(again["errorCode"] == "InvalidCertificateOwnershipToken", again)
+
+        write(os.path.join(dev, "cert.pem"), issued["certificatePem"])
+        write(os.path.join(dev, "clickbtn.conf"),
+              "endpoint = 127.0.0.1\nport = %d\nthing = btn-S100\n" % site.mqtt_port)
+        r = site.press(dev, "single")
+        check(r.returncode == 0, "the provisioned device cannot press: %s" % r.stderr)
+        wo = wait_for("the work order", lambda: site.workorders())
+        check(wo[0]["thing"] == "btn-S100" and wo[0]["location"] == "Line 1", wo)
+
+        # S999 is not on the allow-list.
+        other = new_device(site, "S999")
+        issued = rr(site, cdir, "S999", CSR_TOPIC, CSR_TOPIC + "/accepted",
+                    json.dumps({"certificateSigningRequest":
+                                open(os.path.join(other, "csr.pem")).read()}))
+        refused = rr(site, cdir, "S999", PROVISION_TOPIC, PROVISION_TOPIC + "/rejected",
+                     json.dumps({"certificateOwnershipToken":
+                                 issued["certificateOwnershipToken"],
+                                 "parameters": {"SerialNumber": "S999"}}))
+        check(refused["statusCode"] == 403 and refused["errorCode"] == "AccessDenied", refused)
+        check(site.request("GET", "/things/btn-S999")[0] == 404, "a refused serial got a thing")
+        bad = rr(site, cdir, "S999", CSR_TOPIC, CSR_TOPIC + "/rejected",
+                 json.dumps({"certificateSigningRequest": "not a CSR"}))
+        check(bad["statusCode"] == 400, bad)
+
+        log = site.get("/claims/log")["items"]
+        uses = [(u["operation"], u["clientId"], u["outcome"], u["serial"], u["thing"])
+                for u in reversed(log)]
+        check(uses[:2] == [("create-from-csr", "S100", "accepted", None, None),
+                           ("provision", "S100", "accepted", "S100", "btn-S100")], uses)
+        check(("provision", "S999", "rejected", "S999", None) in uses, uses)
+        check(all(u["claim"] == "factory" for u in log), log)
+    finally:
+        site.cleanup()
+
+
 if __name__ == "__main__":
-    run([test_single_file_bundle])
+    run([test_single_file_bundle, test_claim_provisioning])
