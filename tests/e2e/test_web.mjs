@@ -96,7 +96,7 @@ async function test_login_and_roles() {
 	// an admin sees every page
 	const a = await signIn(users.admin);
 	const anav = await a.page.$$eval('.topbar nav a', (as) => as.map((x) => x.textContent));
-	check(anav.join() === 'Calls,Board,Reports,Admin', `admin navigation, got ${anav}`);
+	check(anav.join() === 'Calls,Board,Reports,Cost,Admin', `admin navigation, got ${anav}`);
 	await a.ctx.close();
 }
 
@@ -190,6 +190,29 @@ async function test_admin_pages() {
 	await e.ctx.close();
 }
 
+async function test_cost_page_and_spend_banner() {
+	// An SMS channel whose cap is already spent: the banner says deliveries stopped.
+	await site.ok('POST', '/channels', { name: 'alerts', config: {
+		sms: { provider: 'twilio', url: 'http://127.0.0.1:9/', accountSid: 'AC1', authToken: 'tok-1',
+			from: '+15550000000', pricePerSegmentUsd: 0.01 } } });
+	await site.ok('PUT', '/channels/alerts/cap', { monthlyUsd: 0 });
+	const s = await signIn(users.sup, { width: 1280, height: 900 });
+	await s.page.goto(site.base + '/app/cost.html');
+	await s.page.waitForSelector('body[data-ready="1"]');
+	const usage = await s.page.textContent('#usage');
+	check(/Device messages/.test(usage), `the cost page lists metered messages: ${usage}`);
+	const aws = await s.page.textContent('#aws');
+	check(/IoT Core messages/.test(aws) && /Total/.test(aws), `the cost page prices it as AWS: ${aws}`);
+	await s.page.waitForSelector('#spend-banner:not([hidden])');
+	const banner = await s.page.textContent('#spend-banner');
+	check(/alerts/.test(banner) && /cap/.test(banner), `the spend banner names the channel: ${banner}`);
+	await shot(s.page, 'cost');
+	await s.page.goto(site.base + '/app/board.html');
+	await s.page.waitForSelector('#spend-banner:not([hidden])');
+	await shot(s.page, 'board-spend-banner');
+	await s.ctx.close();
+}
+
 async function test_stream_reconnects_after_restart() {
 	const d = await signIn(users.d2);
 	await waitFor('live stream', async () => (await liveState(d.page)) === 'live', T);
@@ -210,7 +233,7 @@ await setup().catch(async (e) => {
 	process.exit(1);
 });
 await runTests([test_login_and_roles, test_press_accept_resolve_report, test_admin_pages,
-	test_stream_reconnects_after_restart], async () => {
+	test_cost_page_and_spend_banner, test_stream_reconnects_after_restart], async () => {
 	await browser.close().catch(() => {});
 	await site.cleanup();
 });

@@ -8,8 +8,8 @@ import { h, $ } from './dom.js';
 
 export const PAGES = [
 	{ id: 'driver', href: '/app/driver.html', label: 'Calls', roles: ['driver', 'supervisor', 'admin'] },
-	{ id: 'board', href: '/app/board.html', label: 'Board', roles: ['supervisor', 'admin'] },
-	{ id: 'reports', href: '/app/reports.html', label: 'Reports', roles: ['supervisor', 'admin'] },
+	{ id: 'board', href: '/app/board.html', label: 'Board', roles: ['supervisor', 'admin'] },	{ id: 'reports', href: '/app/reports.html', label: 'Reports', roles: ['supervisor', 'admin'] },
+	{ id: 'cost', href: '/app/cost.html', label: 'Cost', roles: ['supervisor', 'admin'] },
 	{ id: 'admin', href: '/app/admin.html', label: 'Admin', roles: ['admin'] },
 ];
 

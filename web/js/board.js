@@ -3,6 +3,7 @@
 // (battery, last seen, offline). Live events keep it current; a supervisor
 // may cancel a call or give a taken call back to the queue.
 
+import { showSpendBanner } from './spend.js';
 import { calls as callsApi, things as thingsApi, kinds as kindsApi } from './api.js';
 import { boot, showLiveState, showError, clearError } from './app.js';
 import { h, $, startTimers, duration, ago, toast, minutes } from './dom.js';
@@ -159,8 +160,9 @@ async function sync() {
 	await Promise.all([loadCalls(), loadThings()]);
 }
 
-async function main() {
-	await boot('board');
+async function main() {	await boot('board');
+	showSpendBanner();
+	setInterval(showSpendBanner, 60000);
 	$('#offline-after').addEventListener('change', renderHealth);
 	$('#health-filter').addEventListener('change', renderHealth);
 	startTimers(document);
