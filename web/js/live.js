@@ -4,9 +4,10 @@
 // closed for good (an error status, a dead network) it is reopened here
 // with backoff and jitter. After every `hello` and every `resync` the page
 // reloads its lists (onSync), so a tablet that was offline for an hour
-// still ends up right. Keep-alive pings are SSE comments, which pages
-// cannot see, so a quiet stream is checked with a cheap request every
-// `checkMs`: if that fails the network is gone and the stream is reopened.
+// still ends up right. clickd sends a `ping` event every 15 s, so a stream
+// is quiet only when it is dead or stalled; a quiet stream is checked with a
+// cheap request every `checkMs`: if that fails the network is gone and the
+// stream is reopened.
 
 import { STREAM_PATH, session, toLogin } from './api.js';
 
@@ -81,8 +82,8 @@ export class Live {
 			seen();
 			this.setState('live');
 			Promise.resolve(this.onSync()).catch((e) => console.warn('sync failed', e));
-		};
-		es.addEventListener('hello', sync);
+		};		es.addEventListener('hello', sync);
+		es.addEventListener('ping', seen);
 		es.addEventListener('resync', sync);
 		for (const name of Object.keys(this.handlers)) {
 			es.addEventListener(name, (ev) => { seen(); this.dispatch(name, ev); });
