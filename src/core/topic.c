@@ -6,42 +6,10 @@
  */
 #include "core/topic.h"
 
+#include "core/utf8.h"
+
 #include <stdint.h>
 #include <string.h>
-
-/* Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	if (cp >= 0xd800 && cp <= 0xdfff)
-		return 0;
-	return len;
-}
 
 /*
  * Common checks for names and filters: 1..CK_TOPIC_MAX_LEN bytes of
@@ -58,7 +26,7 @@ static size_t topic_common_valid(const char *s)
 	const unsigned char *u = (const unsigned char *)s;
 	int levels = 1;
 	for (size_t i = 0; i < n;) {
-		size_t k = utf8_seq(u + i, n - i);
+		size_t k = ck_utf8_decode(u + i, n - i, NULL);
 		if (k == 0)
 			return 0;
 		if (u[i] == '/' && ++levels > CK_TOPIC_MAX_LEVELS)

@@ -562,7 +562,8 @@ int ck_provisioner_start(const struct ck_provisioner_config *cfg, struct ck_prov
 		return rc;
 	}
 	mosquitto_lib_init();
-	p->mosq = mosquitto_new("clickd-provisioner", true, p);
+	/* A persistent session: requests relayed while it reconnects wait for it. */
+	p->mosq = mosquitto_new("clickd-provisioner", false, p);
 	if (!p->mosq) {
 		snprintf(err, err_len, "out of memory");
 		ck_provisioner_stop(p);

@@ -231,8 +231,8 @@ static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max)
 		s->seen_gen = gen;
 		if (s->len > before)
 			continue;
-		if (ping) {			/* A named event, not a comment, so pages can tell a quiet
-			 * stream from a dead one. */
+		if (ping) { /* A named event, not a comment, so pages can tell a quiet
+			     * stream from a dead one. */
 			static const char ping_event[] = "event: ping\ndata: {}\n\n";
 			put(s, ping_event, sizeof(ping_event) - 1);
 			continue;

@@ -8,6 +8,7 @@
  * expressions read naturally), and a doubled quote stands for one quote.
  * Comments do not exist in IoT SQL, so "--" is two minus signs.
  */
+#include "core/utf8.h"
 #include "sql/sql_int.h"
 
 #include <errno.h>
@@ -57,30 +58,6 @@ static int hexval(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
-}
-
-static size_t put_utf8(uint32_t cp, char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 /* Reads \uXXXX at p (after the backslash and 'u'); -1 when malformed. */
@@ -179,7 +156,7 @@ static int lex_string(struct lexer *l, struct ck_sql_token *t)
 			if (cp >= 0xd800 && cp <= 0xdfff)
 				cp = 0xfffd;
 			/* six source bytes always cover up to four output bytes */
-			n += put_utf8((uint32_t)cp, out + n);
+			n += ck_utf8_encode((uint32_t)cp, out + n);
 			break;
 		default:
 			/* unknown escape: keep it (regular expressions use \d, \w ...) */

@@ -5,6 +5,7 @@
  * conversion of results to cJSON. Every value of one evaluation is freed at
  * once with its arena; nothing here keeps state between calls.
  */
+#include "core/utf8.h"
 #include "sql/sql_int.h"
 
 #include <errno.h>
@@ -364,74 +365,13 @@ struct ck_sql_val ck_sql_obj_get(const struct ck_sql_obj *o, const char *key, si
 
 /* ---- UTF-8 ---- */
 
-/* Length of the well-formed UTF-8 sequence at s, or 0; *cp gets its value. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len;
-	uint32_t c;
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-static size_t utf8_encode(uint32_t cp, char out[4])
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 size_t ck_sql_utf8_check(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	uint32_t cp;
 	size_t i = 0;
 	while (i < n) {
-		size_t k = utf8_decode(u + i, n - i, &cp);
+		size_t k = ck_utf8_decode(u + i, n - i, &cp);
 		if (k == 0)
 			return i;
 		i += k;
@@ -543,7 +483,7 @@ static int jp_string(struct jp *j, struct ck_sql_val *out)
 			continue;
 		}
 		if (*s != '\\') {
-			size_t k = utf8_decode(s, (size_t)(stop - s), &cp);
+			size_t k = ck_utf8_decode(s, (size_t)(stop - s), &cp);
 			if (k == 0)
 				return -EINVAL;
 			memcpy(dst + n, s, k);
@@ -591,7 +531,7 @@ static int jp_string(struct jp *j, struct ck_sql_val *out)
 		}
 		if (cp >= 0xd800 && cp <= 0xdfff)
 			cp = 0xfffd; /* lone surrogate */
-		n += utf8_encode(cp, dst + n);
+		n += ck_utf8_encode(cp, dst + n);
 	}
 	dst[n] = '\0';
 	*out = ck_sql_str(dst, n);
@@ -1134,7 +1074,7 @@ static void write_string(struct ck_sql_buf *b, const char *s, size_t n)
 		if (c >= 0x80) {
 			/* regular expressions work on bytes and can split a character */
 			uint32_t cp;
-			size_t k = utf8_decode(u + i, n - i, &cp);
+			size_t k = ck_utf8_decode(u + i, n - i, &cp);
 			if (k > 0) {
 				i += k - 1;
 				continue;

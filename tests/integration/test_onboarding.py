@@ -49,14 +49,20 @@ def test_single_file_bundle():
 
 
 
-def rr(site, devdir, client_id, topic, reply, message):
-    """One request and its reply with mosquitto_rr, as client_id."""
-    r = subprocess.run(["mosquitto_rr", "-h", "127.0.0.1", "-p", str(site.mqtt_port),
-                        "-V", "mqttv5", "-q", "1", "--cafile", os.path.join(devdir, "ca.pem"),
-                        "--cert", os.path.join(devdir, "cert.pem"),
-                        "--key", os.path.join(devdir, "key.pem"), "-i", client_id,
-                        "-t", topic, "-e", reply, "-m", message, "-W", "10"],
-                       capture_output=True, text=True, timeout=30)
+def rr(site, devdir, client_id, topic, reply, message, attempts=1):
+    """One request and its reply with mosquitto_rr, as client_id. With
+    attempts > 1 an unanswered request is sent again, as a device retries
+    (clickd's provisioner may still be connecting to a broker just started)."""
+    for attempt in range(attempts):
+        r = subprocess.run(["mosquitto_rr", "-h", "127.0.0.1", "-p", str(site.mqtt_port),
+                            "-V", "mqttv5", "-q", "1", "--cafile", os.path.join(devdir, "ca.pem"),
+                            "--cert", os.path.join(devdir, "cert.pem"),
+                            "--key", os.path.join(devdir, "key.pem"), "-i", client_id,
+                            "-t", topic, "-e", reply, "-m", message,
+                            "-W", "10" if attempts == 1 else "2"],
+                           capture_output=True, text=True, timeout=30)
+        if r.returncode == 0 or attempt == attempts - 1:
+            break
     check(r.returncode == 0, "mosquitto_rr %s: %d %s" % (topic, r.returncode, r.stderr))
     return json.loads(r.stdout)
 
@@ -120,7 +126,7 @@ def test_claim_provisioning():
         write(os.path.join(dev, "ca.pem"), claim["caPem"])
         csr = open(os.path.join(dev, "csr.pem")).read()
         issued = rr(site, cdir, "S100", CSR_TOPIC, CSR_TOPIC + "/accepted",
-                    json.dumps({"certificateSigningRequest": csr}))
+                    json.dumps({"certificateSigningRequest": csr}), attempts=5)
         check(set(issued) == {"certificateId", "certificatePem", "certificateOwnershipToken"},
               issued)
         cert = site.get("/certificates/" + issued["certificateId"])
@@ -164,8 +170,8 @@ def test_claim_provisioning():
         log = site.get("/claims/log")["items"]
         uses = [(u["operation"], u["clientId"], u["outcome"], u["serial"], u["thing"])
                 for u in reversed(log)]
-        check(uses[:2] == [("create-from-csr", "S100", "accepted", None, None),
-                           ("provision", "S100", "accepted", "S100", "btn-S100")], uses)
+        check(("create-from-csr", "S100", "accepted", None, None) in uses and
+              ("provision", "S100", "accepted", "S100", "btn-S100") in uses, uses)
         check(("provision", "S999", "rejected", "S999", None) in uses, uses)
         check(all(u["claim"] == "factory" for u in log), log)
     finally:

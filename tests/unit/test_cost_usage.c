@@ -9,39 +9,7 @@
 #include "ck_test.h"
 #include "cost/usage.h"
 
-/* A copy of the shipped price table, so that updating the shipped prices
- * does not silently change what is tested (as in test_cost.c). */
-static const char prices_text[] =
-    "# test prices\n"
-    "aws.iot.message 1.00 USD/1M-messages https://aws.amazon.com/iot-core/pricing/ 2026-11-26\n"
-    "aws.iot.rule 0.15 USD/1M-rules https://aws.amazon.com/iot-core/pricing/ 2026-11-26\n"
-    "aws.iot.action 0.15 USD/1M-actions https://aws.amazon.com/iot-core/pricing/ 2026-11-26\n"
-    "aws.lambda.request 0.20 USD/1M-requests https://aws.amazon.com/lambda/pricing/ 2026-11-26\n"
-    "aws.lambda.free_requests 1000000 requests/month https://aws.amazon.com/lambda/pricing/ "
-    "2026-11-26\n"
-    "aws.lambda.gb_second 0.0000166667 USD/GB-s https://aws.amazon.com/lambda/pricing/ "
-    "2026-11-26\n"
-    "aws.lambda.free_gb_seconds 400000 GB-s/month https://aws.amazon.com/lambda/pricing/ "
-    "2026-11-26\n"
-    "aws.lambda.memory 128 MB assumption 2026-11-26\n"
-    "aws.lambda.duration 100 ms assumption 2026-11-26\n"
-    "aws.sns.publish 0.50 USD/1M-requests https://aws.amazon.com/sns/pricing/ 2026-11-26\n"
-    "aws.sns.free_publishes 1000000 requests/month https://aws.amazon.com/sns/pricing/ "
-    "2026-11-26\n"
-    "aws.sns.sms 0.00645 USD/SMS https://aws.amazon.com/sns/sms-pricing/ 2026-11-26\n"
-    "aws.sns.free_sms 0 SMS/month https://aws.amazon.com/sns/sms-pricing/ 2026-11-26\n"
-    "aws.sns.email 2.00 USD/100K-emails https://aws.amazon.com/sns/pricing/ 2026-11-26\n"
-    "aws.sns.free_emails 1000 emails/month https://aws.amazon.com/sns/pricing/ 2026-11-26\n"
-    "aws.sns.http 0.60 USD/1M-deliveries https://aws.amazon.com/sns/pricing/ 2026-11-26\n"
-    "aws.sns.free_http 100000 deliveries/month https://aws.amazon.com/sns/pricing/ 2026-11-26\n"
-    "aws.dynamodb.write 0.625 USD/1M-WRU https://aws.amazon.com/dynamodb/pricing/on-demand/ "
-    "2026-11-26\n"
-    "\t self.server.price\t80.00 USD/server https://www.raspberrypi.com/ 2026-11-26\r\n"
-    "self.server.life 1095 days assumption 2026-11-26\n"
-    "self.server.watts 8 W assumption 2026-11-26\n"
-    "self.power.price 0.1545 USD/kWh https://www.eia.gov/ 2026-11-26\n"
-    "self.sms.price 0.0083 USD/SMS https://www.twilio.com/ 2026-11-26\n"
-    "self.sms.number 1.15 USD/month https://www.twilio.com/ 2026-11-26";
+#include "prices_fixture.h"
 
 /* USD as a 1e-10 fixed-point literal: D(193, 5000000000) is $193.50. */
 #define D(units, tenth_nanos) ((int64_t)(units)*CK_COST_SCALE + (int64_t)(tenth_nanos))
