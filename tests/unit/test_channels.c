@@ -158,8 +158,9 @@ static void test_filters(void)
 		"{\"n\":{\"DataType\":\"Number\",\"StringValue\":\"ten\"}}",
 		"{\"n\":{\"DataType\":\"Binary\",\"StringValue\":\"AA==\"}}",
 		"{\"t\":true}",
-		"{\"1\":1,\"2\":1,\"3\":1,\"4\":1,\"5\":1,\"6\":1,\"7\":1,\"8\":1,\"9\":1,\"10\":1,"
-		"\"11\":1}",
+		("{\"1\":1,\"2\":1,\"3\":1,\"4\":1,\"5\":1,\"6\":1,\"7\":1,\"8\":1,\"9\":1,\"10\":"
+		 "1,"
+		 "\"11\":1}"),
 	};
 	for (size_t i = 0; i < sizeof(bad_attrs) / sizeof(bad_attrs[0]); i++) {
 		cJSON *in = cJSON_Parse(bad_attrs[i]), *out = NULL;

@@ -39,8 +39,8 @@ static void test_render(void)
 		"clickd_plugin_stats_age_seconds 2.500\n",
 		"clickd_journal_healthy 0\n",
 		"clickd_journal_failing{cause=\"journal_full\"} 1\n",
-		"# TYPE clickd_journal_append_failures_total counter\n"
-		"clickd_journal_append_failures_total{cause=\"journal_full\"} 7\n",
+		("# TYPE clickd_journal_append_failures_total counter\n"
+		 "clickd_journal_append_failures_total{cause=\"journal_full\"} 7\n"),
 		"# TYPE clickd_journal_appends_total counter\nclickd_journal_appends_total 42\n",
 		"clickd_journal_max_bytes 131072\n",
 		"clickd_journal_last_seq 42\n",
