@@ -192,6 +192,19 @@ static int check_clicks(const cJSON *clicks, char *why, size_t why_len)
 			         "clicks.%s needs \"action\": \"raise\" or \"cancel\"", c->string);
 			return -EINVAL;
 		}
+		const cJSON *field;
+		cJSON_ArrayForEach(field, c)
+		{
+			if (!field->string || (strcmp(field->string, "action") != 0 &&
+			                       strcmp(field->string, "priority") != 0 &&
+			                       strcmp(field->string, "category") != 0)) {
+				snprintf(why, why_len,
+				         "clicks.%s: unknown field \"%.32s\" (action, priority, "
+				         "category)",
+				         c->string, field->string ? field->string : "");
+				return -EINVAL;
+			}
+		}
 		if (prio && (!cJSON_IsString(prio) || !priority_valid(prio->valuestring))) {
 			snprintf(why, why_len,
 			         "clicks.%s.priority must be \"low\", \"normal\" or \"urgent\"",

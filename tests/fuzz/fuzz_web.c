@@ -30,8 +30,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	char rel[512];
 	if (ck_web_map(buf, rel, sizeof(rel)) == 0) {
-		if (rel[0] == '/' || strstr(rel, "..") || rel[0] == '.' || strstr(rel, "/."))
+		/* Every component is a plain name: not empty, not "." or "..",
+		 * not hidden; so the file is inside the web directory. */
+		if (rel[0] == '/')
 			abort();
+		for (const char *p = rel; *p;) {
+			size_t n = strcspn(p, "/");
+			if (n == 0 || p[0] == '.')
+				abort();
+			p += n;
+			if (*p == '/')
+				p++;
+		}
 	}
 	if (ck_auth_allowed("nobody", method, buf))
 		abort();
