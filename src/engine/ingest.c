@@ -356,6 +356,15 @@ static int ingest_row(const struct ck_journal_row *row, void *ctx)
 		return rc;
 	}
 	const char *location = placed.location;
+	if (placed.placed) {
+		/* Usage per 1-Click project, as the thing's messages are counted. */
+		rc = meter(b, "project_messages", "project", placed.where.project, 1);
+		if (rc != 0) {
+			ck_placement_press_cleanup(&placed);
+			ck_thing_cleanup(&thing);
+			return rc;
+		}
+	}
 	b->row = row;
 	trace_id(row, b->trace);
 	b->msg = (struct ck_sql_message){

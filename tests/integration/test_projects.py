@@ -95,8 +95,10 @@ def test_press_located_by_placement_and_oneclick_event():
         site.clickctl("placements", "update", "plant", "dock-b", "--attr", "location=")
         check(site.press(dev, "single").returncode == 0, "press failed")
         wait_for("the fourth work order", lambda: len(site.workorders()) == 4)
-        check(site.workorders()[0]["location"] == "somewhere", site.workorders()[0])
-
+        check(site.workorders()[0]["location"] == "somewhere", site.workorders()[0])        # Usage is metered per project: the three presses made while placed.
+        per_project = {c["key"]: c["value"] for c in site.get("/usage")["counters"]
+                       if c["scope"] == "project" and c["metric"] == "project_messages"}
+        check(per_project == {"plant": 3}, "usage per project: %r" % per_project)
         listed = json.loads(site.clickctl("--json", "projects", "list").stdout)["items"]
         check([p["projectName"] for p in listed] == ["plant"] and listed[0]["placements"] == 2,
               listed)
