@@ -16,6 +16,7 @@
 #include "engine/actions.h"
 #include "engine/outbox.h"
 #include "engine/placement.h"
+#include "store/store_calls.h"
 #include "store/store_outbox.h"
 #include "store/store_usage.h"
 #include "sql/sql.h"
@@ -33,9 +34,15 @@ struct meter_entry {
 	int64_t delta;
 };
 
+/* Things whose last seen or battery a batch changed, announced once at its
+ * end (a full table early), each at most once per CK_INGEST_THING_EVENT_MS. */
+#define SEEN_MAX 64
+
 struct batch {
 	struct meter_entry meter[METER_MAX];
 	int n_meter;
+	char seen[SEEN_MAX][CK_NAME_MAX + 1];
+	int n_seen;
 	struct ck_store *s;
 	const struct ck_rules *rules;
 	const struct ck_ingest_config *cfg;
@@ -149,6 +156,35 @@ static int meter(struct batch *b, const char *metric, const char *scope, const c
 	if (rc == 0 && scope)
 		rc = meter_one(b, month, metric, scope, key, delta);
 	return rc;
+}
+
+/* Writes the device-health change rows of the things seen so far. */
+static int seen_flush(struct batch *b)
+{
+	for (int i = 0; i < b->n_seen; i++) {
+		int64_t seq;
+		int rc = ck_store_thing_change(b->s, b->seen[i], b->now_ms,
+		                               CK_INGEST_THING_EVENT_MS, &seq);
+		if (rc != 0)
+			return rc;
+	}
+	b->n_seen = 0;
+	return 0;
+}
+
+/* Notes that thing was seen in this batch: no query, unless the table is full. */
+static int seen(struct batch *b, const char *thing)
+{
+	for (int i = 0; i < b->n_seen; i++)
+		if (strcmp(b->seen[i], thing) == 0)
+			return 0;
+	if (b->n_seen == SEEN_MAX) {
+		int rc = seen_flush(b);
+		if (rc != 0)
+			return rc;
+	}
+	snprintf(b->seen[b->n_seen++], sizeof(b->seen[0]), "%s", thing);
+	return 0;
 }
 
 /*
@@ -339,6 +375,8 @@ static int ingest_row(const struct ck_journal_row *row, void *ctx)
 	rc = ck_store_event_put(b->s, &ev);
 	if (rc == 0)
 		rc = ck_store_thing_seen(b->s, row->thing, row->received_ms, press.battery_mv);
+	if (rc == 0)
+		rc = seen(b, row->thing);
 	if (rc != 0)
 		return rc;
 	b->stats->accepted++;
@@ -433,6 +471,8 @@ int ck_ingest_batch(struct ck_store *s, const struct ck_rules *rules,
 		return 0;
 	}
 	rc = meter_flush(&b);
+	if (rc == 0)
+		rc = seen_flush(&b);
 	if (rc != 0)
 		goto fail;
 	rc = ck_store_cursor_set(s, CK_INGEST_CURSOR, b.last_seq);

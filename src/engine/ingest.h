@@ -18,6 +18,9 @@
 
 #define CK_INGEST_CURSOR "ingest" /* name of the cursor row */
 #define CK_INGEST_BATCH  256      /* journal rows per transaction */
+/* A thing's last seen or battery change is announced in the live stream
+ * (store_calls.h, thing.updated) at most once per this many ms. */
+#define CK_INGEST_THING_EVENT_MS 1000
 
 /* Ingest settings (clickd flags). */
 struct ck_ingest_config {

@@ -36,11 +36,34 @@ static int parse_id(const char *s, int64_t *id)
 
 /* --- calls ---------------------------------------------------------------- */
 
+/* Parses query parameter key as Unix ms into *v (left as is when absent);
+ * non-zero (the 400 answer) when malformed. */
+static int ms_param(const struct ck_api_request *req, const char *key, int64_t *v, cJSON **out)
+{
+	const char *text = req->query(req, key);
+	char *end = NULL;
+	if (!text)
+		return 0;
+	long long n = strtoll(text, &end, 10);
+	if (!*text || *end || n < 0) {
+		char msg[64];
+		snprintf(msg, sizeof(msg), "%s must be Unix milliseconds", key);
+		return ck_api_fail(out, 400, "bad_request", msg);
+	}
+	*v = n;
+	return 0;
+}
+
 static int call_list(const struct ck_api_env *env, const struct ck_api_request *req,
                      const char *const *param, cJSON **out)
 {
 	(void)param;
-	struct ck_call_query q = { .q = { .limit = 100 } };
+	struct ck_call_query q = { .q = { .limit = 100 }, .from_ms = -1, .to_ms = -1 };
+	int bad = ms_param(req, "from", &q.from_ms, out);
+	if (!bad)
+		bad = ms_param(req, "to", &q.to_ms, out);
+	if (bad)
+		return bad;
 	const char *limit = req->query(req, "limit"), *after = req->query(req, "after");
 	char *end = NULL;
 	if (limit) {
@@ -330,8 +353,7 @@ static int group_call(const cJSON *call, void *arg)
 	if (strcmp(r->by, "shift") == 0) {
 		snprintf(key, sizeof(key), "%s", shift_of(num(call, "createdAt", &set)));
 	} else {
-		const char *k = strcmp(r->by, "claimedBy") == 0 ? "claimedBy" : r->by;
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(call, k);
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(call, r->by);
 		snprintf(key, sizeof(key), "%s", cJSON_IsString(v) ? v->valuestring : "(none)");
 	}
 	struct group *g = NULL;
@@ -424,8 +446,8 @@ static int report(const struct ck_api_env *env, const struct ck_api_request *req
                   const char *const *param, cJSON **out)
 {
 	(void)param;
-	static const char *const bys[] = { "location",  "kind",  "shift", "category",
-		                           "claimedBy", "thing", NULL };
+	static const char *const bys[] = { "location",  "kind",  "shift",         "category",
+		                           "claimedBy", "thing", "closureReason", NULL };
 	int64_t from, to;
 	int status = window(req, &from, &to, out);
 	if (status)
@@ -438,17 +460,22 @@ static int report(const struct ck_api_env *env, const struct ck_api_request *req
 	if (!by)
 		by = "location", ok = 1;
 	if (!ok)
-		return ck_api_fail(
-		    out, 400, "bad_request",
-		    "by must be location, kind, shift, category, claimedBy or thing");
+		return ck_api_fail(out, 400, "bad_request",
+		                   "by must be location, kind, shift, category, claimedBy, thing "
+		                   "or closureReason");
+	const char *kind = req->query(req, "kind");
 	struct report r = { .by = by };
-	int rc = ck_store_call_report(env->store, from, to, group_call, &r);
+	int rc = ck_store_call_report(env->store, from, to, kind, group_call, &r);
 	if (rc == 0) {
 		qsort(r.g, (size_t)r.n, sizeof(*r.g), cmp_groups);
 		cJSON *doc = cJSON_CreateObject();
 		cJSON_AddStringToObject(doc, "by", by);
 		cJSON_AddNumberToObject(doc, "from", (double)from);
 		cJSON_AddNumberToObject(doc, "to", (double)to);
+		if (kind)
+			cJSON_AddStringToObject(doc, "kind", kind);
+		else
+			cJSON_AddNullToObject(doc, "kind");
 		cJSON *items = cJSON_AddArrayToObject(doc, "items");
 		for (int i = 0; i < r.n; i++) {
 			struct group *g = &r.g[i];
@@ -584,7 +611,8 @@ static int report_csv(const struct ck_api_env *env, const struct ck_api_request 
 	struct report r = { .by = "csv" };
 	int rc = csv_put(&r, header, sizeof(header) - 1);
 	if (rc == 0)
-		rc = ck_store_call_report(env->store, from, to, csv_row, &r);
+		rc = ck_store_call_report(env->store, from, to, req->query(req, "kind"), csv_row,
+		                          &r);
 	if (rc != 0) {
 		free(r.csv);
 		return rc == -E2BIG ? ck_api_fail(out, 413, "too_large",

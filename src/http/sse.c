@@ -72,38 +72,67 @@ static int put(struct stream *s, const char *text, size_t n)
 	return 0;
 }
 
-/* Renders one change as an SSE event (malloc'd text). */
-static char *render(struct ck_store *store, int64_t seq, int64_t id, const char *change,
-                    size_t *len)
+/* The data of a thing.updated event: the thing's health as it is now;
+ * NULL when the thing is gone. */
+static cJSON *thing_data(struct ck_store *store, const char *name)
 {
-	cJSON *call = NULL;
-	if (ck_store_call_get_json(store, id, &call) != 0)
+	struct ck_thing t;
+	if (ck_store_thing_get(store, name, &t) != 0)
 		return NULL;
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "change", change);
-	cJSON_AddItemToObject(o, "call", call);
-	char *data = cJSON_PrintUnformatted(o);
+	cJSON *o = cJSON_CreateObject(), *th = cJSON_AddObjectToObject(o, "thing");
+	cJSON_AddStringToObject(th, "name", t.name);
+	if (t.last_seen_ms >= 0)
+		cJSON_AddNumberToObject(th, "lastSeenAt", (double)t.last_seen_ms);
+	else
+		cJSON_AddNullToObject(th, "lastSeenAt");
+	if (t.battery_mv >= 0)
+		cJSON_AddNumberToObject(th, "batteryMv", t.battery_mv);
+	else
+		cJSON_AddNullToObject(th, "batteryMv");
+	cJSON_AddBoolToObject(th, "enabled", t.enabled);
+	ck_thing_cleanup(&t);
+	return o;
+}
+
+/* Renders one change as an SSE event (malloc'd text); NULL when its call
+ * or thing is gone. */
+static char *render(struct ck_store *store, int64_t seq, int64_t id, const char *change,
+                    const char *thing, size_t *len)
+{
+	cJSON *o = NULL;
+	const char *event = "thing.updated";
+	if (thing) {
+		o = thing_data(store, thing);
+	} else {
+		cJSON *call = NULL;
+		if (ck_store_call_get_json(store, id, &call) != 0)
+			return NULL;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "change", change);
+		cJSON_AddItemToObject(o, "call", call);
+		event = strcmp(change, "created") == 0 ? "call.created" : "call.updated";
+	}
+	char *data = o ? cJSON_PrintUnformatted(o) : NULL;
 	cJSON_Delete(o);
 	if (!data)
 		return NULL;
 	size_t cap = strlen(data) + 96;
 	char *text = malloc(cap);
 	if (text) {
-		int n =
-		    snprintf(text, cap, "id: %lld\nevent: call.%s\ndata: %s\n\n", (long long)seq,
-		             strcmp(change, "created") == 0 ? "created" : "updated", data);
+		int n = snprintf(text, cap, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)seq,
+		                 event, data);
 		*len = (size_t)n;
 	}
 	cJSON_free(data);
 	return text;
 }
 
-static int ring_add(int64_t seq, int64_t id, const char *change, void *arg)
+static int ring_add(int64_t seq, int64_t id, const char *change, const char *thing, void *arg)
 {
 	struct ck_sse *hub = arg;
 	size_t len = 0;
-	char *text = render(hub->store, seq, id, change, &len);
-	if (!text) { /* the call is gone: skip the change */
+	char *text = render(hub->store, seq, id, change, thing, &len);
+	if (!text) { /* the call or thing is gone: skip the change */
 		hub->ring_max = seq;
 		return 0;
 	}
@@ -149,11 +178,11 @@ struct catchup {
 	int err;
 };
 
-static int catch_one(int64_t seq, int64_t id, const char *change, void *arg)
+static int catch_one(int64_t seq, int64_t id, const char *change, const char *thing, void *arg)
 {
 	struct catchup *c = arg;
 	size_t len = 0;
-	char *text = render(c->s->hub->store, seq, id, change, &len);
+	char *text = render(c->s->hub->store, seq, id, change, thing, &len);
 	if (text) {
 		c->err = put(c->s, text, len);
 		free(text);

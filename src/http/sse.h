@@ -1,7 +1,8 @@
 /*
  * Live updates over Server-Sent Events (GET /api/v1/stream): each stream
  * is a libmicrohttpd response whose reader callback sends the call change
- * log (store/store_calls.h) from the stream's cursor. An idle stream is a
+ * log (store/store_calls.h: call events and thing.updated device health)
+ * from the stream's cursor. An idle stream is a
  * suspended connection, so it costs no thread and blocks no other request;
  * ck_sse_notify resumes every idle stream, and a heartbeat thread resumes
  * them every 15 s for a ": ping" line. Rendered events are kept in a ring

@@ -368,6 +368,11 @@ const char *const ck_store_migrations[] = {
 	"  key TEXT NOT NULL,"
 	"  value INTEGER NOT NULL,"
 	"  PRIMARY KEY (month, metric, scope, key));",
+	/* Device health in the live stream: a change-log row may name a thing
+	 * (workorder_id 0) instead of a call; the index finds a thing's latest
+	 * row, so ingest writes at most one per thing per second. */
+	"ALTER TABLE call_change ADD COLUMN thing TEXT;"
+	"CREATE INDEX call_change_thing ON call_change(thing, at_ms) WHERE thing IS NOT NULL;",
 };
 
 const int ck_store_n_migrations =

@@ -303,13 +303,35 @@ int ck_store_call_change_bounds(struct ck_store *s, int64_t *oldest, int64_t *ne
 	return rc;
 }
 
+int ck_store_thing_change(struct ck_store *s, const char *thing, int64_t now_ms, int64_t window_ms,
+                          int64_t *seq)
+{
+	sqlite3_stmt *st = NULL;
+	*seq = 0;
+	if (ck_sq_prepare(s,
+	                  "INSERT INTO call_change(workorder_id, change, at_ms, thing)"
+	                  " SELECT 0, 'thing', ?2, ?1 FROM thing WHERE name = ?1 AND NOT EXISTS"
+	                  " (SELECT 1 FROM call_change WHERE thing = ?1 AND at_ms > ?2 - ?3)",
+	                  &st) != 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, thing, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_ms);
+	sqlite3_bind_int64(st, 3, window_ms);
+	int rc = ck_sq_step_done(s, st, "log thing change");
+	ck_sq_finish(s, st);
+	if (rc == 0 && sqlite3_changes(s->db) > 0)
+		*seq = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
 int ck_store_call_changes(struct ck_store *s, int64_t after, int limit,
-                          int (*fn)(int64_t seq, int64_t id, const char *change, void *arg),
+                          int (*fn)(int64_t seq, int64_t id, const char *change, const char *thing,
+                                    void *arg),
                           void *arg)
 {
 	sqlite3_stmt *st = NULL;
 	if (ck_sq_prepare(s,
-	                  "SELECT seq, workorder_id, change FROM call_change WHERE seq > ?"
+	                  "SELECT seq, workorder_id, change, thing FROM call_change WHERE seq > ?"
 	                  " ORDER BY seq LIMIT ?",
 	                  &st) != 0)
 		return -EIO;
@@ -318,7 +340,8 @@ int ck_store_call_changes(struct ck_store *s, int64_t after, int limit,
 	int rc, stop = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		stop = fn(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-		          (const char *)sqlite3_column_text(st, 2), arg);
+		          (const char *)sqlite3_column_text(st, 2),
+		          (const char *)sqlite3_column_text(st, 3), arg);
 		if (stop)
 			break;
 	}
@@ -399,9 +422,12 @@ int ck_store_call_list(struct ck_store *s, const struct ck_call_query *q, cJSON 
 	                  " ('raised','claimed','arrived'))) AND (?4 IS NULL OR thing = ?4)"
 	                  " AND (?5 IS NULL OR kind = ?5) AND (?6 IS NULL OR location = ?6)"
 	                  " AND (?7 IS NULL OR claimed_by = ?7)"
+	                  " AND (?8 < 0 OR created_ms >= ?8) AND (?9 < 0 OR created_ms < ?9)"
 	                  " AND (?1 = 0 OR id < ?1) ORDER BY id DESC LIMIT ?2",
 	                  &st) != 0)
 		return -EIO;
+	sqlite3_bind_int64(st, 8, q->from_ms);
+	sqlite3_bind_int64(st, 9, q->to_ms);
 	ck_sq_bind_text(st, 3, q->q.status);
 	ck_sq_bind_text(st, 4, q->q.thing);
 	ck_sq_bind_text(st, 5, q->kind);
@@ -410,15 +436,18 @@ int ck_store_call_list(struct ck_store *s, const struct ck_call_query *q, cJSON 
 	return ck_sq_run_list(s, st, 2, &q->q, items, next, call_row);
 }
 
-int ck_store_call_report(struct ck_store *s, int64_t from_ms, int64_t to_ms,
+int ck_store_call_report(struct ck_store *s, int64_t from_ms, int64_t to_ms, const char *kind,
                          int (*fn)(const cJSON *call, void *arg), void *arg)
 {
 	sqlite3_stmt *st = NULL;
-	if (ck_sq_prepare(s, JSON_COLUMNS "WHERE created_ms >= ? AND created_ms < ? ORDER BY id",
+	if (ck_sq_prepare(s,
+	                  JSON_COLUMNS "WHERE created_ms >= ?1 AND created_ms < ?2"
+	                               " AND (?3 IS NULL OR kind = ?3) ORDER BY id",
 	                  &st) != 0)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, from_ms);
 	sqlite3_bind_int64(st, 2, to_ms);
+	ck_sq_bind_text(st, 3, kind);
 	int rc, stop = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		cJSON *o = call_row(st);

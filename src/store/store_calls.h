@@ -79,10 +79,20 @@ int ck_store_call_change(struct ck_store *s, int64_t id, const char *change, int
                          int64_t *seq);
 /* The newest change sequence (0 when none) and the oldest kept (0 when none). */
 int ck_store_call_change_bounds(struct ck_store *s, int64_t *oldest, int64_t *newest);
-/* Calls fn for up to limit changes after seq, oldest first; fn's nonzero
- * return stops the walk and is returned. */
+/*
+ * Appends a device-health row for thing (its last seen or battery changed)
+ * unless the thing is unknown or already has a row less than window_ms
+ * before now_ms: one statement, in the caller's transaction. 0 with *seq
+ * the new sequence, or *seq 0 when nothing was written; -EIO.
+ */
+int ck_store_thing_change(struct ck_store *s, const char *thing, int64_t now_ms, int64_t window_ms,
+                          int64_t *seq);
+/* Calls fn for up to limit changes after seq, oldest first: a call's
+ * change with its id and thing NULL, or a thing's with id 0, change
+ * "thing" and its name. fn's nonzero return stops the walk and is returned. */
 int ck_store_call_changes(struct ck_store *s, int64_t after, int limit,
-                          int (*fn)(int64_t seq, int64_t id, const char *change, void *arg),
+                          int (*fn)(int64_t seq, int64_t id, const char *change, const char *thing,
+                                    void *arg),
                           void *arg);
 /* Drops change log rows beyond the newest CK_STORE_CALL_CHANGES_KEPT. */
 int ck_store_call_change_prune(struct ck_store *s);
@@ -95,6 +105,7 @@ int ck_store_call_get_json(struct ck_store *s, int64_t id, cJSON **out);
 struct ck_call_query {
 	struct ck_list_query q;
 	const char *kind, *location, *claimed_by;
+	int64_t from_ms, to_ms; /* created in [from_ms, to_ms); -1: no bound */
 };
 int ck_store_call_list(struct ck_store *s, const struct ck_call_query *q, cJSON *items,
                        int64_t *next);
@@ -119,9 +130,9 @@ int ck_store_escalation_due(struct ck_store *s, int64_t now_ms, struct ck_escala
  * when next_ms is 0. */
 int ck_store_escalation_fired(struct ck_store *s, int64_t id, const char *stage, int64_t next_ms);
 
-/* Calls created in [from, to) for reports: fn gets each as an API object
- * (borrowed), oldest first. */
-int ck_store_call_report(struct ck_store *s, int64_t from_ms, int64_t to_ms,
+/* Calls created in [from, to), of kind unless it is NULL, for reports: fn
+ * gets each as an API object (borrowed), oldest first. */
+int ck_store_call_report(struct ck_store *s, int64_t from_ms, int64_t to_ms, const char *kind,
                          int (*fn)(const cJSON *call, void *arg), void *arg);
 
 #endif
