@@ -42,6 +42,8 @@ static void usage(FILE *f)
 	    "                      [--connect-per-press]     many virtual buttons\n"
 	    "       clickbtn setup --config DIR [--listen ADDR:PORT]   local setup page\n"
 	    "       clickbtn provision --config DIR --bundle PATH      install a bundle\n"
+	    "       clickbtn provision --claim DIR --template NAME --serial SERIAL\n"
+	    "                          [--config DIR2]  provision by claim (see provision --help)\n"
 	    "\n"
 	    "Sends one button press as an AWS IoT Button message over MQTT 5 with mutual\n"
 	    "TLS, and exits 0 only after the broker has acknowledged it (QoS 1 PUBACK).\n"
@@ -278,7 +280,8 @@ static bool takes_value(const char *opt)
 		"--config",   "--timeout",     "--battery-mv", "--input",    "--led",
 		"--gestures", "--debounce-ms", "--double-ms",  "--long-ms",  "--hold-ms",
 		"--devices",  "--things",      "--rate",       "--duration", "--listen",
-		"--bundle",   "--inflight",
+		"--bundle",   "--inflight",    "--claim",      "--template", "--serial",
+		"--attr",     "--out",
 	};
 	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++) {
 		if (strcmp(opt, with_value[i]) == 0)

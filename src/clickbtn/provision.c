@@ -2,13 +2,15 @@
  * Provisioning (see provision.h). The bundle file is split into its
  * configuration lines (everything before the first PEM header, parsed by
  * the strict clickbtn.conf parser) and its PEM blocks (parsed by OpenSSL),
- * then installed like any other credentials.
+ * then installed like any other credentials. The command line also takes
+ * provisioning by claim (--claim), which claim.c carries out.
  */
 #include "clickbtn/provision.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "clickbtn/agent.h"
+#include "clickbtn/claim.h"
 #include "clickbtn/config.h"
 #include "clickbtn/publish.h"
 #include "core/name.h"
@@ -346,41 +349,150 @@ int ck_click_provision(const char *dir, const char *bundle, char *why, size_t wh
 	return provision_file(dir, bundle, why, why_len);
 }
 
+#define MAX_ATTRS 32
+
+static void provision_usage(FILE *f)
+{
+	fputs("usage: clickbtn provision --config DIR --bundle PATH\n"
+	      "       clickbtn provision --claim CLAIMDIR --template NAME --serial SERIAL\n"
+	      "                          [--config DIR] [--attr KEY=VALUE]... [--timeout S]\n"
+	      "                          [--verbose]\n"
+	      "\n"
+	      "With --bundle, installs a device bundle into DIR: a directory written by\n"
+	      "clickctl thing create, or one file with clickbtn.conf's lines followed by\n"
+	      "the PEM blocks (cat clickbtn.conf cert.pem key.pem ca.pem > NAME.bundle).\n"
+	      "\n"
+	      "With --claim, provisions by claim (AWS fleet provisioning over MQTT): makes\n"
+	      "a new P-256 key and a certificate request here (the key never leaves the\n"
+	      "device), connects with the claim bundle in CLAIMDIR (clickctl claims create\n"
+	      "writes one) as client id SERIAL, has clickd issue a certificate and create\n"
+	      "the thing from template NAME with SerialNumber=SERIAL, and writes the new\n"
+	      "device directory (cert.pem, key.pem 0600, ca.pem, clickbtn.conf) into DIR,\n"
+	      "complete or not at all. DIR (--out is a synonym) defaults to CLAIMDIR's\n"
+	      "sibling named SERIAL and must not exist or be empty.\n"
+	      "\n"
+	      "  --attr KEY=VALUE   another template parameter, repeatable\n"
+	      "  --timeout SECONDS  limit for the whole exchange (default 30)\n"
+	      "  --verbose          show progress and the MQTT library's log on stderr\n"
+	      "\n"
+	      "exit status: 0 provisioned, 2 usage error, 3 a file problem (claim\n"
+	      "files, output directory), 4 connection refused by the broker, 5 timed\n"
+	      "out, 6 TLS failure, 8 network error, 9 refused: clickd rejected the\n"
+	      "request (its message is shown) or the claim's policy does not cover it\n",
+	      f);
+}
+
+static int provision_claim(const struct ck_click_claim *c)
+{
+	char thing[129], dir[PATH_MAX], why[1024];
+	int rc = ck_click_claim_run(c, thing, sizeof(thing), dir, sizeof(dir), why, sizeof(why));
+	if (rc != CK_CLICK_EXIT_OK) {
+		fprintf(stderr, "clickbtn: %s\n", why);
+		return rc;
+	}
+	printf("provisioned %s as thing %s\nnext: clickbtn run --config %s\n", dir, thing, dir);
+	return CK_CLICK_EXIT_OK;
+}
+
 int ck_click_cmd_provision(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "out", required_argument, NULL, 'c' },
 		{ "bundle", required_argument, NULL, 'b' },
+		{ "claim", required_argument, NULL, 'C' },
+		{ "template", required_argument, NULL, 'T' },
+		{ "serial", required_argument, NULL, 'S' },
+		{ "attr", required_argument, NULL, 'a' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL, *bundle = NULL;
+	const char *keys[MAX_ATTRS], *values[MAX_ATTRS];
+	char attrs[MAX_ATTRS][512];
+	struct ck_click_claim claim = { .timeout_s = 30.0,
+		                        .param_keys = keys,
+		                        .param_values = values };
 	char why[1024];
 	int c;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (c == 'c')
+		char *end = NULL, *eq;
+		switch (c) {
+		case 'c':
 			dir = optarg;
-		else if (c == 'b')
+			break;
+		case 'b':
 			bundle = optarg;
-		else if (c == 'h') {
-			puts("usage: clickbtn provision --config DIR --bundle PATH\n\n"
-			     "Installs a device bundle into DIR: a directory written by clickctl "
-			     "thing\n"
-			     "create, or one file with clickbtn.conf's lines followed by the PEM "
-			     "blocks\n"
-			     "(cat clickbtn.conf cert.pem key.pem ca.pem > NAME.bundle).\n"
-			     "Provisioning by claim waits for the registry's claim API.");
+			break;
+		case 'C':
+			claim.claim_dir = optarg;
+			break;
+		case 'T':
+			claim.template_name = optarg;
+			break;
+		case 'S':
+			claim.serial = optarg;
+			break;
+		case 'a':
+			if (claim.n_params >= MAX_ATTRS ||
+			    snprintf(attrs[claim.n_params], sizeof(attrs[0]), "%s", optarg) >=
+			        (int)sizeof(attrs[0]) ||
+			    !(eq = strchr(attrs[claim.n_params], '=')) ||
+			    eq == attrs[claim.n_params]) {
+				fprintf(
+				    stderr,
+				    "clickbtn: --attr wants KEY=VALUE (at most %d), not \"%s\"\n",
+				    MAX_ATTRS, optarg);
+				return CK_CLICK_EXIT_USAGE;
+			}
+			*eq = '\0';
+			keys[claim.n_params] = attrs[claim.n_params];
+			values[claim.n_params++] = eq + 1;
+			break;
+		case 't':
+			errno = 0;
+			claim.timeout_s = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(claim.timeout_s > 0) ||
+			    claim.timeout_s > 3600) {
+				fprintf(
+				    stderr,
+				    "clickbtn: --timeout wants seconds in (0, 3600], not \"%s\"\n",
+				    optarg);
+				return CK_CLICK_EXIT_USAGE;
+			}
+			break;
+		case 'v':
+			claim.verbose = true;
+			break;
+		case 'h':
+			provision_usage(stdout);
 			return CK_CLICK_EXIT_OK;
-		} else {
+		default:
 			fprintf(stderr, "clickbtn: provision: bad option \"%s\"\n",
 			        argv[optind - 1]);
 			return CK_CLICK_EXIT_USAGE;
 		}
 	}
-	if (!dir || !bundle || optind != argc) {
-		fprintf(stderr, "clickbtn: provision needs --config DIR --bundle PATH\n");
+	if (optind != argc) {
+		fprintf(stderr, "clickbtn: provision: unexpected argument \"%s\"\n", argv[optind]);
+		return CK_CLICK_EXIT_USAGE;
+	}
+	if (claim.claim_dir) {
+		if (bundle || !claim.template_name || !claim.serial) {
+			fprintf(stderr, "clickbtn: provision --claim DIR needs --template NAME and "
+			                "--serial SERIAL, and no --bundle\n");
+			return CK_CLICK_EXIT_USAGE;
+		}
+		claim.out_dir = dir;
+		return provision_claim(&claim);
+	}
+	if (!dir || !bundle) {
+		fprintf(stderr, "clickbtn: provision needs --config DIR --bundle PATH, or --claim "
+		                "DIR --template NAME --serial SERIAL\n");
 		return CK_CLICK_EXIT_USAGE;
 	}
 	if (ck_click_provision(dir, bundle, why, sizeof(why)) != 0) {
