@@ -86,6 +86,7 @@ enum ck_ctl_opt {
 	CK_CTL_OPT_DESCRIPTION,
 	CK_CTL_OPT_SLOT,
 	CK_CTL_OPT_BUNDLE,
+	CK_CTL_OPT_SERIAL,
 };
 
 /* The bit of an option in a command's allowed set (64 options at most). */
@@ -257,5 +258,12 @@ int ck_ctl_placements_delete(struct ck_ctl *c);
 int ck_ctl_placements_list(struct ck_ctl *c);
 int ck_ctl_placements_assign(struct ck_ctl *c);
 int ck_ctl_placements_unassign(struct ck_ctl *c);
+/* claims.c */
+int ck_ctl_claims_template_put(struct ck_ctl *c);
+int ck_ctl_claims_template_list(struct ck_ctl *c);
+int ck_ctl_claims_template_show(struct ck_ctl *c);
+int ck_ctl_claims_template_delete(struct ck_ctl *c);
+int ck_ctl_claims_create(struct ck_ctl *c);
+int ck_ctl_claims_log(struct ck_ctl *c);
 
 #endif

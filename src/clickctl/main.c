@@ -86,6 +86,7 @@ static const struct ck_cli_opt options[] = {
 	{ "description", CK_CTL_OPT_DESCRIPTION, true },
 	{ "slot", CK_CTL_OPT_SLOT, true },
 	{ "bundle", CK_CTL_OPT_BUNDLE, true },
+	{ "serial", CK_CTL_OPT_SERIAL, true },
 };
 
 struct command {
@@ -397,6 +398,52 @@ static const struct command commands[] = {
 	  "thing or THING holds another slot: unassign first.\n" },
 	{ "placements", "unassign", 0, ck_ctl_placements_unassign, "unassign PROJECT NAME SLOT",
 	  "empty a placement's slot", "Removes the thing from SLOT of the placement.\n" },
+	{ "claims", "template-put",
+	  CK_CTL_BIT(CK_CTL_OPT_DEFINITION_FILE) | CK_CTL_BIT(CK_CTL_OPT_THING) |
+	      CK_CTL_BIT(CK_CTL_OPT_THING_TYPE) | CK_CTL_BIT(CK_CTL_OPT_ATTR) |
+	      CK_CTL_BIT(CK_CTL_OPT_POLICY) | CK_CTL_BIT(CK_CTL_OPT_SERIAL),
+	  ck_ctl_claims_template_put,
+	  "template-put NAME (--definition-file FILE | --thing PATTERN [--thing-type T]\n"
+	  "        [--attr KEY=VALUE]... [--policy P] [--serial S]...)",
+	  "create or replace a provisioning template",
+	  "Creates or replaces provisioning template NAME, from a JSON document in\n"
+	  "FILE (docs/api.md \"Provisioning by claim\") or from options. A template\n"
+	  "needs an allow-list: --serial values (allowedSerials) or a hook (in FILE).\n"
+	  "\n"
+	  "  --definition-file FILE  the template document as JSON\n"
+	  "  --thing PATTERN    thingNamePattern, e.g. 'btn-${SerialNumber}'\n"
+	  "  --thing-type T     the new things' type\n"
+	  "  --attr KEY=VALUE   attribute of the new things, repeatable; VALUE may use\n"
+	  "                     ${SerialNumber} and the other parameters\n"
+	  "  --policy P         a policy to attach to the new certificates\n"
+	  "  --serial S         a serial allowed to provision, repeatable\n" },
+	{ "claims", "template-list", 0, ck_ctl_claims_template_list, "template-list",
+	  "list provisioning templates",
+	  "Lists provisioning templates: NAME THING-PATTERN TYPE SERIALS HOOK.\n" },
+	{ "claims", "template-show", 0, ck_ctl_claims_template_show, "template-show NAME",
+	  "show a provisioning template as JSON", "Prints template NAME and its document.\n" },
+	{ "claims", "template-delete", 0, ck_ctl_claims_template_delete, "template-delete NAME",
+	  "delete a provisioning template",
+	  "Deletes template NAME; its claims can no longer provision.\n" },
+	{ "claims", "create",
+	  CK_CTL_BIT(CK_CTL_OPT_TEMPLATE) | CK_CTL_BIT(CK_CTL_OPT_OUT) |
+	      CK_CTL_BIT(CK_CTL_OPT_FORCE),
+	  ck_ctl_claims_create, "create NAME --template T --out DIR [--force]",
+	  "create a claim certificate and write its bundle",
+	  "Creates claim NAME for template T (a thing of type provisioning-claim whose\n"
+	  "certificate may only provision) and writes DIR/cert.pem, DIR/key.pem (mode\n"
+	  "0600), DIR/ca.pem and DIR/clickbtn.conf: the bundle clickbtn provision\n"
+	  "--claim DIR takes. clickd keeps no copy of the key.\n"
+	  "\n"
+	  "  --template T       the provisioning template the claim may use\n"
+	  "  --out DIR          directory for the bundle (created 0700 if missing)\n"
+	  "  --force            replace an existing DIR/key.pem\n" },
+	{ "claims", "log", CK_CTL_BIT(CK_CTL_OPT_THING), ck_ctl_claims_log, "log [--thing CLAIM]",
+	  "list uses of claim certificates, newest first",
+	  "Lists every use of a claim certificate: AT CLAIM CLIENT-ID OPERATION SERIAL\n"
+	  "THING OUTCOME REASON.\n"
+	  "\n"
+	  "  --thing CLAIM      only uses of claim CLAIM\n" },
 	{ "deadletters", "list", 0, ck_ctl_deadletters_list, "list",
 	  "list deliveries that finally failed",
 	  "Lists the outbox entries that could not be delivered (webhooks, MQTT\n"
