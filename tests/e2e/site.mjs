@@ -128,8 +128,8 @@ export class Site {
 	}
 
 	/** One press through clickbtn (connect, publish QoS 1, PUBACK, exit). */
-	async press(devdir, click = 'single') {
-		const r = await run(path.join(BIN, 'clickbtn'), ['--config', devdir, 'press', click, '--timeout', '10']);
+	async press(devdir, click = 'single', ...extra) {
+		const r = await run(path.join(BIN, 'clickbtn'), ['--config', devdir, 'press', click, '--timeout', '10', ...extra]);
 		if (r.code !== 0) throw new Error(`clickbtn press ${click} -> ${r.code}\n${r.stdout}${r.stderr}`);
 		return r;
 	}

@@ -3,7 +3,7 @@
 // two drivers' pages, the first to accept takes it and it leaves the other
 // page, arrival and resolution, the reports count it; login, sign-out and
 // what each role may open; a live stream that comes back after clickd
-// restarts. Screenshots of every page go to $CK_E2E_ARTIFACTS (default
+// restarts; the board's button health follows a press without a reload. Screenshots of every page go to $CK_E2E_ARTIFACTS (default
 // <build>/e2e-artifacts).
 //
 // usage: CK_BIN_DIR=build/debug node tests/e2e/test_web.mjs
@@ -226,6 +226,22 @@ async function test_stream_reconnects_after_restart() {
 	await d.ctx.close();
 }
 
+async function test_board_live_health() {
+	const bay = await site.device('bay-7', 'Bay 7');
+	const s = await signIn(users.sup, { width: 1400, height: 900 });
+	await waitFor('live stream', async () => (await liveState(s.page)) === 'live', T);
+	const row = '#health tbody tr[data-thing="bay-7"]';
+	await s.page.waitForSelector(`${row}.offline`);
+	// DOUBLE cancels, and with no call open it only tells clickd the button is alive
+	await site.press(bay, 'double', '--battery-mv', '1100');
+	await s.page.waitForFunction((sel) => {
+		const tr = document.querySelector(sel);
+		return tr && !tr.classList.contains('offline') && /1\.1/.test(tr.textContent) && /low/.test(tr.textContent);
+	}, row, { timeout: T });
+	await shot(s.page, 'board-live-health');
+	await s.ctx.close();
+}
+
 await setup().catch(async (e) => {
 	console.log('FAIL setup: ' + (e.stack || e));
 	if (site) { console.log(site.logText()); await site.cleanup(); }
@@ -233,7 +249,7 @@ await setup().catch(async (e) => {
 	process.exit(1);
 });
 await runTests([test_login_and_roles, test_press_accept_resolve_report, test_admin_pages,
-	test_cost_page_and_spend_banner, test_stream_reconnects_after_restart], async () => {
+	test_cost_page_and_spend_banner, test_stream_reconnects_after_restart, test_board_live_health], async () => {
 	await browser.close().catch(() => {});
 	await site.cleanup();
 });

@@ -110,20 +110,8 @@ export const calls = {
 	resolve: (id, reason, note) => post(`/calls/${enc(id)}/resolve`, { reason, note: note || undefined }),
 	release: (id) => post(`/calls/${enc(id)}/release`),
 	cancel: (id, reason) => post(`/calls/${enc(id)}/cancel`, { reason }),
-	/** Calls created in [from, to): pages newest first until past from. */
-	async window(from, to, max = 20000) {
-		const items = [];
-		let after = null;
-		for (;;) {
-			const page = await get('/calls' + q({ limit: 500, after }));
-			for (const c of page.items || []) {
-				if (c.createdAt >= from && c.createdAt < to) items.push(c);
-			}
-			const last = (page.items || []).at(-1);
-			after = page.next;
-			if (!after || !last || last.createdAt < from || items.length >= max) return items;
-		}
-	},
+	/** Calls created in [from, to) (clickd filters), newest first, at most max. */
+	window: (from, to, max = 20000) => all('/calls', { from, to }, max),
 };
 
 // ---- the rest of the model ----------------------------------------------
@@ -185,6 +173,6 @@ export const events = {
 
 // ---- reports (docs/api.md "Reports") ---------------------------------------
 export const reports = {
-	by: (by, from, to) => get('/reports/calls' + q({ by, from, to })),
-	csvUrl: (from, to) => BASE + '/reports/calls.csv' + q({ from, to }),
+	by: (by, from, to, kind) => get('/reports/calls' + q({ by, from, to, kind })),
+	csvUrl: (from, to, kind) => BASE + '/reports/calls.csv' + q({ from, to, kind }),
 };

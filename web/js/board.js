@@ -167,15 +167,20 @@ async function main() {	await boot('board');
 	$('#health-filter').addEventListener('change', renderHealth);
 	startTimers(document);
 	const onCall = (name) => (d) => { const c = callFromEvent(d); if (c) upsert(c, true, name); };
+	// thing.updated: a button's last seen, battery and enabled, as clickd has them now
+	// (at most one a second per button). A copy older than the one shown is dropped.
 	const onThing = (d) => {
-		const t = d && (d.thing && typeof d.thing === 'object' ? d.thing : d);
+		const t = d && d.thing;
 		if (!t || !t.name) return;
 		const i = state.things.findIndex((x) => x.name === t.name);
-		if (i >= 0) state.things[i] = { ...state.things[i], ...t }; else state.things.push(t);
+		if (i < 0) { loadThings().catch(() => {}); return; } // a button added since the list loaded
+		const cur = state.things[i];
+		if (cur.lastSeenAt && t.lastSeenAt && t.lastSeenAt < cur.lastSeenAt) return;
+		state.things[i] = { ...cur, ...t };
 		renderHealth();
 	};
 	const live = new Live({
-		handlers: { 'call.created': onCall('call.created'), 'call.updated': onCall('call.updated'), thing: onThing },
+		handlers: { 'call.created': onCall('call.created'), 'call.updated': onCall('call.updated'), 'thing.updated': onThing },
 		onSync: sync,
 		onState: showLiveState,
 	});
@@ -188,7 +193,8 @@ async function main() {	await boot('board');
 	live.start();
 	// Last-seen ages and offline states move with the clock.
 	setInterval(renderHealth, 30000);
-	setInterval(() => { if (document.visibilityState === 'visible') loadThings().catch(() => {}); }, 60000);
+	// Live events keep the buttons current; a slow reload catches buttons added or renamed.
+	setInterval(() => { if (document.visibilityState === 'visible') loadThings().catch(() => {}); }, 10 * 60000);
 }
 
 main();

@@ -2,14 +2,16 @@
 // (clickd's GET /reports/calls does the arithmetic: counts, median and
 // 90th percentile of the time to accept and to resolve), the closure
 // reasons and the button categories ranked (Pareto), and CSV downloads:
-// every call (clickd's /reports/calls.csv) and the figures shown here.
+// every call (clickd's /reports/calls.csv) and the figures shown here. A
+// kind filter narrows everything to one call kind; clickd does all the
+// counting, the page never pages through the calls itself.
 
-import { reports as reportsApi, calls as callsApi, kinds as kindsApi } from './api.js';
+import { reports as reportsApi, kinds as kindsApi } from './api.js';
 import { boot, showError, clearError } from './app.js';
 import { h, $, minutes, download } from './dom.js';
-import { norm, kindLabel, setKinds } from './calls.js';
+import { kindLabel, setKinds } from './calls.js';
 import { barChart, paretoChart } from './charts.js';
-import { causes, summaryCsv, csv } from './report.js';
+import { summaryCsv, csv } from './report.js';
 
 const state = { sections: [], causes: [], range: null };
 
@@ -90,17 +92,17 @@ async function load() {
 	const from = localMidnight($('#from').value);
 	const to = localMidnight($('#to').value) + 86400000;
 	if (!(to > from)) { showError(new Error('"To" must not be before "From"'), 'Period'); return; }
+	const kind = $('#kind').value || undefined;
 	state.range = { from, to };
-	history.replaceState(null, '', '?' + new URLSearchParams({ from: $('#from').value, to: $('#to').value }));
-	$('#csv-calls').href = reportsApi.csvUrl(from, to);
+	history.replaceState(null, '', '?' + new URLSearchParams({ from: $('#from').value, to: $('#to').value, ...(kind ? { kind } : {}) }));
+	$('#csv-calls').href = reportsApi.csvUrl(from, to, kind);
 	$('#csv-calls').setAttribute('download', `calls-${$('#from').value}-to-${$('#to').value}.csv`);
 	try {
-		const [loc, kind, shift, driver, cat, window] = await Promise.all([
-			reportsApi.by('location', from, to), reportsApi.by('kind', from, to), reportsApi.by('shift', from, to),
-			reportsApi.by('claimedBy', from, to), reportsApi.by('category', from, to), callsApi.window(from, to),
-		]);
+		const by = (what) => reportsApi.by(what, from, to, kind);
+		const [loc, kinds, shift, driver, cat, reasons] = await Promise.all(
+			['location', 'kind', 'shift', 'claimedBy', 'category', 'closureReason'].map(by));
 		const byLoc = loc.items.map((i) => group(i));
-		const byKind = kind.items.map((i) => group(i, kindLabel));
+		const byKind = kinds.items.map((i) => group(i, kindLabel));
 		const order = ['early', 'late', 'night'];
 		const byShift = shift.items.map((i) => group(i, (k) => kindLabel(String(k))))
 			.sort((a, b) => order.indexOf(a.group) - order.indexOf(b.group));
@@ -110,7 +112,10 @@ async function load() {
 		section('by-kind', 'Median minutes by kind', byKind, 'Kind', 'kind');
 		section('by-shift', 'Median minutes by shift', byShift, 'Shift', 'shift');
 		section('by-claimedBy', 'Median minutes by driver', byDriver, 'Driver', 'claimedBy');
-		state.causes = causes(window.map(norm));
+		// closure reasons of the closed calls, most frequent first (open calls have none)
+		state.causes = reasons.items.filter((i) => i.resolved + i.cancelled > 0)
+			.map((i) => ({ label: String(i.key), count: i.resolved + i.cancelled }))
+			.sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
 		ranked('causes', state.causes, 'Closure reasons ranked', 'Reason');
 		ranked('categories', cat.items.filter((i) => i.key).map((i) => ({ label: String(i.key), count: i.calls })), 'Categories ranked', 'Category');
 		state.sections = [['place', byLoc], ['kind', byKind], ['shift', byShift], ['driver', byDriver]];
@@ -126,7 +131,12 @@ async function main() {
 	const today = new Date();
 	$('#to').value = q.get('to') || isoDay(today);
 	$('#from').value = q.get('from') || isoDay(new Date(today.getTime() - 6 * 86400000));
-	try { setKinds(await kindsApi.all()); } catch (_) { /* titles are optional */ }
+	try {
+		const ks = await kindsApi.all();
+		setKinds(ks);
+		$('#kind').append(...ks.map((k) => h('option', { value: k.name }, kindLabel(k.name))));
+	} catch (_) { /* titles and the kind filter are optional */ }
+	$('#kind').value = q.get('kind') || '';
 	$('#filters').addEventListener('submit', (e) => { e.preventDefault(); load(); });
 	$('#csv-summary').addEventListener('click', () => {
 		const causesRows = state.causes.map((c) => ['cause', c.label, c.count]);
