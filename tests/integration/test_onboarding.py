@@ -99,7 +99,7 @@ def test_claim_provisioning():
         status, doc = site.request("PUT", "/provisioning-templates/buttons", {
             "thingNamePattern": "btn-${SerialNumber}", "thingType": "button",
             "attributes": {"serial": "${SerialNumber}", "location": "Line 1"},
-            "allowedSerials": ["S100"]})
+            "allowedSerials": ["S100", "S200"]})
         check(status == 201, "template: %d %r" % (status, doc))
         status, doc = site.request("PUT", "/provisioning-templates/open", {
             "thingNamePattern": "x-${SerialNumber}"})
@@ -111,6 +111,8 @@ def test_claim_provisioning():
         write(os.path.join(cdir, "cert.pem"), claim["certificatePem"])
         write(os.path.join(cdir, "key.pem"), claim["privateKeyPem"], 0o600)
         write(os.path.join(cdir, "ca.pem"), claim["caPem"])
+        write(os.path.join(cdir, "clickbtn.conf"), "endpoint = %s\nport = %d\nthing = factory\n"
+              % (claim["endpoint"]["host"], claim["endpoint"]["port"]))
 
         # The claim certificate may do nothing but provisioning.
         before = site.journal_count()
@@ -121,47 +123,71 @@ def test_claim_provisioning():
         check("Not authorized" in r.stderr, "the claim certificate published on $clickd/")
         check(site.journal_count() == before, "a refused claim message was journaled")
 
-        # S100: certificate from its CSR, then the thing, then presses.
-        dev = new_device(site, "S100")
-        write(os.path.join(dev, "ca.pem"), claim["caPem"])
-        csr = open(os.path.join(dev, "csr.pem")).read()
-        issued = rr(site, cdir, "S100", CSR_TOPIC, CSR_TOPIC + "/accepted",
-                    json.dumps({"certificateSigningRequest": csr}), attempts=5)
-        check(set(issued) == {"certificateId", "certificatePem", "certificateOwnershipToken"},
-              issued)
-        cert = site.get("/certificates/" + issued["certificateId"])
-        check(cert["status"] == "inactive", "the new certificate is already usable: %r" % cert)
-        done = rr(site, cdir, "S100", PROVISION_TOPIC, PROVISION_TOPIC + "/accepted",
-                  json.dumps({"certificateOwnershipToken": issued["certificateOwnershipToken"],
-                              "parameters": {"SerialNumber": "S100"}}))
-        check(done == {"deviceConfiguration": {}, "thingName": "btn-S100"}, done)
+        # S100 provisions itself: clickbtn makes its key and CSR, asks over MQTT
+        # with the claim certificate, and writes a complete device directory.
+        # Its first request may go unanswered while clickd's provisioner is
+        # still subscribing; clickbtn sends it again within its deadline.
+        dev = os.path.join(site.tmp, "S100")
+        r = clickbtn("provision", "--claim", cdir, "--template", "buttons", "--serial", "S100",
+                     "--config", dev, "--timeout", "25")
+        check(r.returncode == 0, "provision --claim: %d %s%s" % (r.returncode, r.stdout, r.stderr))
+        check("thing btn-S100" in r.stdout, r.stdout)
+        check(stat.S_IMODE(os.stat(os.path.join(dev, "key.pem")).st_mode) == 0o600,
+              "the new key is not 0600")
+        conf = open(os.path.join(dev, "clickbtn.conf")).read()
+        check("\nthing = btn-S100\n" in conf and "port = %d" % site.mqtt_port in conf, conf)
+        check(open(os.path.join(dev, "ca.pem")).read() == claim["caPem"], "ca.pem differs")
+        check(not [f for f in os.listdir(site.tmp) if f.startswith(".")],
+              "a temporary directory was left: %r" % os.listdir(site.tmp))
         thing = site.get("/things/btn-S100")
         check(thing["type"] == "button" and thing["attributes"] == {"serial": "S100",
               "location": "Line 1"}, thing)
-        # The token is used once.
-        again = rr(site, cdir, "S100", PROVISION_TOPIC, PROVISION_TOPIC + "/rejected",
-                   json.dumps({"certificateOwnershipToken": issued["certificateOwnershipToken"],
-                               "parameters": {"SerialNumber": "S100"}}))
-        check(again["errorCode"] == "InvalidCertificateOwnershipToken", again)
-
-        write(os.path.join(dev, "cert.pem"), issued["certificatePem"])
-        write(os.path.join(dev, "clickbtn.conf"),
-              "endpoint = 127.0.0.1\nport = %d\nthing = btn-S100\n" % site.mqtt_port)
+        certs = site.get("/certificates?thing=btn-S100")["items"]
+        check(len(certs) == 1 and certs[0]["status"] == "active", certs)
         r = site.press(dev, "single")
         check(r.returncode == 0, "the provisioned device cannot press: %s" % r.stderr)
         wo = wait_for("the work order", lambda: site.workorders())
         check(wo[0]["thing"] == "btn-S100" and wo[0]["location"] == "Line 1", wo)
 
-        # S999 is not on the allow-list.
-        other = new_device(site, "S999")
-        issued = rr(site, cdir, "S999", CSR_TOPIC, CSR_TOPIC + "/accepted",
-                    json.dumps({"certificateSigningRequest":
-                                open(os.path.join(other, "csr.pem")).read()}))
-        refused = rr(site, cdir, "S999", PROVISION_TOPIC, PROVISION_TOPIC + "/rejected",
-                     json.dumps({"certificateOwnershipToken":
-                                 issued["certificateOwnershipToken"],
-                                 "parameters": {"SerialNumber": "S999"}}))
-        check(refused["statusCode"] == 403 and refused["errorCode"] == "AccessDenied", refused)
+        # A second run into the same directory is refused before any request.
+        r = clickbtn("provision", "--claim", cdir, "--template", "buttons", "--serial", "S100",
+                     "--config", dev)
+        check(r.returncode == 3 and "not empty" in r.stderr, (r.returncode, r.stderr))
+        # Missing claim files, and a template the claim's policy does not cover.
+        r = clickbtn("provision", "--claim", os.path.join(site.tmp, "nope"), "--template",
+                     "buttons", "--serial", "S100")
+        check(r.returncode == 3 and r.stderr.startswith("clickbtn: "), (r.returncode, r.stderr))
+        r = clickbtn("provision", "--claim", cdir, "--template", "other", "--serial", "S100",
+                     "--config", os.path.join(site.tmp, "other"), "--timeout", "10")
+        check(r.returncode == 9 and "claim's policy" in r.stderr, (r.returncode, r.stderr))
+        check(r.stderr.count("\n") == 1, r.stderr)
+
+        # S200 by hand (mosquitto_rr): the certificate stays inactive until
+        # provisioned, and an ownership token is used once.
+        dev2 = new_device(site, "S200")
+        csr = open(os.path.join(dev2, "csr.pem")).read()
+        issued = rr(site, cdir, "S200", CSR_TOPIC, CSR_TOPIC + "/accepted",
+                    json.dumps({"certificateSigningRequest": csr}))
+        check(set(issued) == {"certificateId", "certificatePem", "certificateOwnershipToken"},
+              issued)
+        cert = site.get("/certificates/" + issued["certificateId"])
+        check(cert["status"] == "inactive", "the new certificate is already usable: %r" % cert)
+        done = rr(site, cdir, "S200", PROVISION_TOPIC, PROVISION_TOPIC + "/accepted",
+                  json.dumps({"certificateOwnershipToken": issued["certificateOwnershipToken"],
+                              "parameters": {"SerialNumber": "S200"}}))
+        check(done == {"deviceConfiguration": {}, "thingName": "btn-S200"}, done)
+        again = rr(site, cdir, "S200", PROVISION_TOPIC, PROVISION_TOPIC + "/rejected",
+                   json.dumps({"certificateOwnershipToken": issued["certificateOwnershipToken"],
+                               "parameters": {"SerialNumber": "S200"}}))
+        check(again["errorCode"] == "InvalidCertificateOwnershipToken", again)
+
+        # S999 is not on the allow-list: clickbtn reports clickd's refusal.
+        r = clickbtn("provision", "--claim", cdir, "--template", "buttons", "--serial", "S999",
+                     "--timeout", "10")
+        check(r.returncode == 9, "S999: %d %s" % (r.returncode, r.stderr))
+        check(r.stderr.startswith("clickbtn: provisioning was rejected: ") and
+              "AccessDenied, 403" in r.stderr and r.stderr.count("\n") == 1, r.stderr)
+        check(not os.path.exists(os.path.join(site.tmp, "S999")), "a refused device was written")
         check(site.request("GET", "/things/btn-S999")[0] == 404, "a refused serial got a thing")
         bad = rr(site, cdir, "S999", CSR_TOPIC, CSR_TOPIC + "/rejected",
                  json.dumps({"certificateSigningRequest": "not a CSR"}))
