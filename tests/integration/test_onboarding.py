@@ -2,7 +2,9 @@
 clickctl thing create --bundle, installed by clickbtn provision and used
 for a press; provisioning by claim over the fleet-provisioning topics (a
 certificate from the device's CSR, then its thing from a template with an
-allow-list), the claim certificate refused everything else, the claim log."""
+allow-list), driven by clickbtn provision --claim as a device would; the
+claim certificate refused everything else, the claim log; the same through
+clickctl claims."""
 
 import json
 import os
@@ -204,5 +206,55 @@ def test_claim_provisioning():
         site.cleanup()
 
 
+def test_claims_through_clickctl():
+    """Templates, a claim bundle and the claim log through clickctl; the
+    bundle provisions a device with clickbtn."""
+    site = Site("claimsctl").start()
+    try:
+        r = site.clickctl("claims", "template-put", "line2", "--thing", "l2-${SerialNumber}",
+                          "--thing-type", "button", "--attr", "location=Line 2",
+                          "--serial", "A1", "--serial", "A2")
+        check("template line2 saved" in r.stdout, r.stdout)
+        spec = os.path.join(site.tmp, "tpl.json")
+        write(spec, json.dumps({"thingNamePattern": "x-${SerialNumber}"}))
+        r = site.clickctl("claims", "template-put", "open", "--definition-file", spec,
+                          check_rc=False)
+        check(r.returncode == 1 and "allowedSerials" in r.stderr, r.stderr)
+        r = site.clickctl("claims", "template-list")
+        check("line2" in r.stdout and "l2-${SerialNumber}" in r.stdout and "open" not in
+              r.stdout, r.stdout)
+        doc = json.loads(site.clickctl("--json", "claims", "template-show", "line2").stdout)
+        check(doc["document"]["allowedSerials"] == ["A1", "A2"] and
+              doc["document"]["attributes"] == {"location": "Line 2"}, doc)
+
+        cdir = os.path.join(site.tmp, "claim-l2")
+        r = site.clickctl("claims", "create", "factory-l2", "--template", "line2", "--out", cdir)
+        check("wrote " + cdir in r.stdout, r.stdout)
+        check(stat.S_IMODE(os.stat(os.path.join(cdir, "key.pem")).st_mode) == 0o600,
+              "claim key mode")
+        r = site.clickctl("claims", "create", "factory-l3", "--template", "line2", "--out", cdir,
+                          check_rc=False)
+        check(r.returncode == 1 and "--force" in r.stderr, r.stderr)
+
+        r = clickbtn("provision", "--claim", cdir, "--template", "line2", "--serial", "A1",
+                     "--timeout", "25")
+        check(r.returncode == 0, "provision --claim: %s%s" % (r.stdout, r.stderr))
+        dev = os.path.join(site.tmp, "A1")  # the claim directory's sibling
+        check(site.press(dev, "single").returncode == 0, "press with the new identity")
+        check(site.get("/things/l2-A1")["attributes"] == {"location": "Line 2"}, "thing")
+
+        r = site.clickctl("claims", "log", "--thing", "factory-l2")
+        check("create-from-csr" in r.stdout and "provision" in r.stdout and
+              "l2-A1" in r.stdout, r.stdout)
+        log = json.loads(site.clickctl("--json", "claims", "log").stdout)["items"]
+        check(all(u["claim"] == "factory-l2" for u in log) and len(log) >= 2, log)
+
+        site.clickctl("claims", "template-delete", "line2")
+        r = site.clickctl("claims", "template-show", "line2", check_rc=False)
+        check(r.returncode == 1, r.stderr)
+    finally:
+        site.cleanup()
+
+
 if __name__ == "__main__":
-    run([test_single_file_bundle, test_claim_provisioning])
+    run([test_single_file_bundle, test_claim_provisioning, test_claims_through_clickctl])
