@@ -15,6 +15,7 @@
 #include "engine/ingest.h"
 #include "engine/rules.h"
 #include "store/store.h"
+#include "store/store_calls.h"
 #include "store/store_usage.h"
 
 static const struct ck_ingest_config cfg = { .dedup_window_ms = 3000 };
@@ -103,6 +104,15 @@ static void test_rule_validation(void)
 	cJSON_Delete(empty);
 }
 
+static int count_thing_changes(int64_t seq, int64_t id, const char *change, const char *thing,
+                               void *arg)
+{
+	(void)seq;
+	if (thing && id == 0 && strcmp(change, "thing") == 0 && strcmp(thing, "dock-1") == 0)
+		(*(int *)arg)++;
+	return 0;
+}
+
 static void test_ingest(void)
 {
 	struct ck_store *s = NULL;
@@ -148,6 +158,17 @@ static void test_ingest(void)
 	CK_CHECK_INT(ck_ingest_batch(s, rules, &cfg, 4, 5000, &st), ==, 0);
 	CK_CHECK_INT(st.processed, ==, 6);
 	CK_CHECK_INT(st.accepted, ==, 2);
+	/* Both presses announced the thing once (one second apart at most). */
+	int n_thing = 0;
+	CK_CHECK_INT(ck_store_call_changes(s, 0, 100, count_thing_changes, &n_thing), ==, 0);
+	CK_CHECK_INT(n_thing, ==, 1);
+	int64_t seq = -1;
+	CK_CHECK_INT(ck_store_thing_change(s, "dock-1", 5999, 1000, &seq), ==, 0);
+	CK_CHECK_INT(seq, ==, 0);
+	CK_CHECK_INT(ck_store_thing_change(s, "dock-1", 6000, 1000, &seq), ==, 0);
+	CK_CHECK_INT(seq, >, 0);
+	CK_CHECK_INT(ck_store_thing_change(s, "no-such-thing", 9000, 1000, &seq), ==, 0);
+	CK_CHECK_INT(seq, ==, 0);
 	CK_CHECK_INT(st.rejected, ==, 4);
 	CK_CHECK_INT(st.workorders, ==, 1); /* Usage metering counted exactly what happened
 	                                     * (received_ms 1000 is January 1970). */
