@@ -77,7 +77,8 @@ static void usage(FILE *f)
 	    "  6  TLS failure (certificate rejected, CA mismatch, handshake failed)\n"
 	    "  7  publish refused (PUBACK reason >= 0x80, or the broker closed the\n"
 	    "     connection before the PUBACK)\n"
-	    "  8  network error (cannot resolve or connect, connection lost)\n",
+	    "  8  network error (cannot resolve or connect, connection lost)\n"
+	    "  9  provision --claim: refused by clickd or by the claim's policy\n",
 	    f);
 }
 
