@@ -163,6 +163,19 @@ def test_claim_provisioning():
                      "--config", os.path.join(site.tmp, "other"), "--timeout", "10")
         check(r.returncode == 9 and "claim's policy" in r.stderr, (r.returncode, r.stderr))
         check(r.stderr.count("\n") == 1, r.stderr)
+        # A claim certificate clickd never issued: the broker's TLS refuses it.
+        forged = os.path.join(site.tmp, "forged")
+        os.makedirs(forged)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                        os.path.join(forged, "key.pem"), "-out", os.path.join(forged, "cert.pem"),
+                        "-subj", "/CN=factory", "-days", "2"], check=True, capture_output=True)
+        write(os.path.join(forged, "ca.pem"), claim["caPem"])
+        write(os.path.join(forged, "clickbtn.conf"), open(os.path.join(cdir, "clickbtn.conf")).read())
+        r = clickbtn("provision", "--claim", forged, "--template", "buttons", "--serial", "S100",
+                     "--config", os.path.join(site.tmp, "forged-out"), "--timeout", "10")
+        check(r.returncode == 6 and r.stderr.startswith("clickbtn: TLS failure"),
+              (r.returncode, r.stderr))
 
         # S200 by hand (mosquitto_rr): the certificate stays inactive until
         # provisioned, and an ownership token is used once.
