@@ -29,8 +29,12 @@
  * means the journal, not the disk, is full. */
 #define FULL_SLACK_PAGES 24
 
+/* seq is numbered by the plugin (continue_numbering, append), not by
+ * AUTOINCREMENT, whose sqlite_sequence row would add a second WAL frame to
+ * every commit on the broker thread. Journals created with AUTOINCREMENT
+ * keep working: explicit numbers are taken as they are. */
 static const char create_sql[] = "CREATE TABLE IF NOT EXISTS journal("
-                                 "seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                                 "seq INTEGER PRIMARY KEY,"
                                  "received_ms INTEGER NOT NULL,"
                                  "client_id TEXT NOT NULL,"
                                  "thing TEXT NOT NULL,"
@@ -41,8 +45,8 @@ static const char create_sql[] = "CREATE TABLE IF NOT EXISTS journal("
                                  "payload_size INTEGER NOT NULL)";
 
 static const char insert_sql[] =
-    "INSERT INTO journal(received_ms, client_id, thing, topic, qos, retain, payload, "
-    "payload_size) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    "INSERT INTO journal(seq, received_ms, client_id, thing, topic, qos, retain, payload, "
+    "payload_size) VALUES(?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 static const char *const cause_names[CK_JCAUSE_COUNT] = {
 	[CK_JCAUSE_NONE] = "none",           [CK_JCAUSE_JOURNAL_FULL] = "journal_full",
@@ -229,17 +233,25 @@ static int pragma_expect(struct ck_plugin_journal *j, const char *sql, const cha
 }
 
 /*
- * Sets j->st.last_seq from the table's sequence. When clickd has
- * acknowledged more than the journal holds (the journal lost its tail in a
- * power loss, or was replaced), the sequence is moved up to the
- * acknowledged one: a new row numbered at or below clickd's cursor would
- * never be read.
+ * Sets j->st.last_seq, the number the next append follows: the highest of
+ * the table's newest row (pruning never deletes it), an older journal's
+ * AUTOINCREMENT counter, and what clickd acknowledged. The last case means
+ * the journal lost its tail in a power loss, or was replaced: a new row
+ * numbered at or below clickd's cursor would never be read, so numbering
+ * continues after the acknowledged sequence.
  */
 static int continue_numbering(struct ck_plugin_journal *j)
 {
-	int64_t seq = pragma_int(j, "SELECT seq FROM sqlite_sequence WHERE name = 'journal'");
-	int64_t last = seq > 0 ? seq : 0;
+	int64_t newest = pragma_int(j, "SELECT coalesce(max(seq), 0) FROM journal");
+	int64_t counter = pragma_int(j, "SELECT seq FROM sqlite_sequence WHERE name = 'journal'");
+	int64_t last = newest > 0 ? newest : 0;
 
+	if (newest < 0) {
+		set_error(j, "continue numbering");
+		return -EIO;
+	}
+	if (counter > last)
+		last = counter;
 	ck_plugin_journal_read_ack(j);
 	j->st.last_seq = last;
 	if (j->st.acked_seq <= last)
@@ -250,19 +262,6 @@ static int continue_numbering(struct ck_plugin_journal *j)
 	    " (%s): rows were lost before this start (a torn tail after a power "
 	    "loss with sync normal, or a replaced file); new rows continue after %" PRId64,
 	    j->path, last, j->st.acked_seq, j->ack_path, j->st.acked_seq);
-	sqlite3_stmt *st = NULL;
-	const char *sql = seq < 0 ? "INSERT INTO sqlite_sequence(name, seq) VALUES('journal', ?1)"
-	                          : "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'journal'";
-	int rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, j->st.acked_seq);
-		rc = sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		set_error(j, "continue numbering");
-		return -EIO;
-	}
 	j->st.last_seq = j->st.acked_seq;
 	return 0;
 }
@@ -474,7 +473,8 @@ int ck_plugin_journal_append(struct ck_plugin_journal *j, const struct ck_plugin
 		if (j->failing == CK_JCAUSE_NONE)
 			snprintf(j->errmsg, sizeof(j->errmsg), "journal is not open");
 		why = j->failing != CK_JCAUSE_NONE ? j->failing : CK_JCAUSE_IO;
-	} else if (bind_entry(j->insert, e) != SQLITE_OK) {
+	} else if (bind_entry(j->insert, e) != SQLITE_OK ||
+	           sqlite3_bind_int64(j->insert, 9, j->st.last_seq + 1) != SQLITE_OK) {
 		why = set_error(j, "bind");
 	} else if (sqlite3_step(j->insert) != SQLITE_DONE) {
 		/* Read the error before reset, which would replace it. */
@@ -499,7 +499,7 @@ int ck_plugin_journal_append(struct ck_plugin_journal *j, const struct ck_plugin
 	}
 	j->st.appends++;
 	j->st.append_bytes += e->payload_size;
-	j->st.last_seq = sqlite3_last_insert_rowid(j->db);
+	j->st.last_seq++;
 	j->stats_dirty = true;
 	note_success(j);
 	return 0;

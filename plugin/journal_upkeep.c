@@ -146,8 +146,10 @@ static int64_t prune_bound(struct ck_plugin_journal *j, int64_t cutoff_ms)
 	                       "SELECT seq, received_ms FROM journal WHERE seq <= ?1 "
 	                       "ORDER BY seq LIMIT ?2",
 	                       -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_int64(st, 1, j->st.acked_seq);
+		return 0; /* The newest row is never deleted: numbering continues from it after a
+		           * restart (see continue_numbering in journal.c). */
+	int64_t upto = j->st.acked_seq < j->st.last_seq ? j->st.acked_seq : j->st.last_seq - 1;
+	sqlite3_bind_int64(st, 1, upto);
 	sqlite3_bind_int(st, 2, CK_JOURNAL_PRUNE_CHUNK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (sqlite3_column_int64(st, 1) >= cutoff_ms)

@@ -379,7 +379,7 @@ const int ck_store_n_migrations =
     (int)(sizeof(ck_store_migrations) / sizeof(ck_store_migrations[0]));
 
 const char ck_store_journal_schema[] = "CREATE TABLE IF NOT EXISTS journal("
-                                       "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                                       "  seq INTEGER PRIMARY KEY,"
                                        "  received_ms INTEGER NOT NULL,"
                                        "  client_id TEXT NOT NULL,"
                                        "  thing TEXT NOT NULL,"
