@@ -283,8 +283,8 @@ static int run_workorder(struct ck_store *s, const cJSON *action, const struct c
 	rc = ck_store_workorder_put(s, &w, &id);
 	if (rc != 0)
 		return rc;
-	ck_info("actions", "work order %lld (%s) for %s at %s, rule %s", (long long)id, w.kind,
-	        w.thing, w.location ? w.location : "(no location)", w.rule);
+	ck_debug("actions", "work order %lld (%s) for %s at %s, rule %s", (long long)id, w.kind,
+	         w.thing, w.location ? w.location : "(no location)", w.rule);
 	res->workorders++;
 	return 0;
 }

@@ -41,6 +41,8 @@ struct meter_entry {
 struct batch {
 	struct meter_entry meter[METER_MAX];
 	int n_meter;
+	char month[8];     /* the current row's month, for meter() */
+	int64_t month_seq; /* the row it was computed for */
 	char seen[SEEN_MAX][CK_NAME_MAX + 1];
 	int n_seen;
 	struct ck_store *s;
@@ -150,11 +152,13 @@ static int meter_one(struct batch *b, const char *month, const char *metric, con
 static int meter(struct batch *b, const char *metric, const char *scope, const char *key,
                  int64_t delta)
 {
-	char month[8];
-	ck_usage_month(b->row->received_ms, month);
-	int rc = meter_one(b, month, metric, "total", "", delta);
+	if (b->month_seq != b->row->seq) {
+		ck_usage_month(b->row->received_ms, b->month);
+		b->month_seq = b->row->seq;
+	}
+	int rc = meter_one(b, b->month, metric, "total", "", delta);
 	if (rc == 0 && scope)
-		rc = meter_one(b, month, metric, scope, key, delta);
+		rc = meter_one(b, b->month, metric, scope, key, delta);
 	return rc;
 }
 
@@ -188,21 +192,39 @@ static int seen(struct batch *b, const char *thing)
 }
 
 /*
- * The message's trace id for traceid(): a UUID derived from the journal
- * row, so that a batch run again after a crash sees the same ids.
+ * The message's trace id for traceid(): a version-4-shaped UUID derived
+ * from the journal row with a fast mixing function (not a cryptographic
+ * one: it only has to be unique and stable), so that a batch run again
+ * after a crash sees the same ids.
  */
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
 static void trace_id(const struct ck_journal_row *row, char out[37])
 {
-	unsigned char md[32] = { 0 };
-	char seed[64];
-	int n = snprintf(seed, sizeof(seed), "%lld:%lld", (long long)row->seq,
-	                 (long long)row->received_ms);
-	EVP_Digest(seed, (size_t)n, md, NULL, EVP_sha256(), NULL);
+	static const char hex[] = "0123456789abcdef";
+	uint64_t state = (uint64_t)row->seq * 0x100000001b3ULL ^ (uint64_t)row->received_ms;
+	unsigned char md[16];
+	uint64_t a = splitmix64(&state), c = splitmix64(&state);
+	for (int i = 0; i < 8; i++) {
+		md[i] = (unsigned char)(a >> (8 * i));
+		md[8 + i] = (unsigned char)(c >> (8 * i));
+	}
 	md[6] = (unsigned char)((md[6] & 0x0f) | 0x40);
 	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	         md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7], md[8], md[9], md[10],
-	         md[11], md[12], md[13], md[14], md[15]);
+	size_t o = 0;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[md[i] >> 4];
+		out[o++] = hex[md[i] & 15];
+	}
+	out[o] = '\0';
 }
 
 static int run_rule(const struct ck_rule *rule, void *ctx)
