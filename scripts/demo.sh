@@ -52,9 +52,29 @@ sys.exit("demo: clickd did not become ready within 30 s")
 PY
 
 # The demo site, created once and kept across runs.
+# A pallet-pickup call kind (SINGLE raises a call, DOUBLE cancels it, LONG
+# raises it as urgent) and the rule that sends every press to it.
+python3 - "$http" "$data/admin.token" <<'PY'
+import json, sys, urllib.error, urllib.request
+addr, token_file = sys.argv[1], sys.argv[2]
+token = open(token_file).read().strip()
+req = urllib.request.Request("http://%s/api/v1/kinds" % addr, method="POST",
+    data=json.dumps({"name": "pickup", "template": "pallet-pickup", "title": "Pallet pickup"}).encode(),
+    headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+try:
+    urllib.request.urlopen(req, timeout=5)
+except urllib.error.HTTPError as e:
+    if e.code != 409:
+        sys.exit("demo: cannot define the pickup kind: HTTP %d %s" % (e.code, e.read()[:200]))
+PY
 if ! "$bin/clickctl" rules list | grep -q '^pickup '; then
 	"$bin/clickctl" rules create pickup --action workorder --kind pickup \
-		--sql "SELECT * FROM 'iotbutton/+' WHERE clickType = 'SINGLE'"
+		--sql "SELECT * FROM 'iotbutton/+'"
+fi
+# A console user for the web pages, with a password kept in the data directory.
+if [ ! -f "$data/demo-password" ]; then
+	(umask 077 && head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$data/demo-password")
+	"$bin/clickctl" users create demo --role admin --password-file "$data/demo-password" >/dev/null
 fi
 for b in "dock-1:Dock 1" "aisle-7:Aisle 7" "staging:Staging"; do
 	name=${b%%:*}
@@ -70,9 +90,10 @@ cat <<TXT
 clickd demo site is running (data in $data).
 
   Press a button:      $bin/clickbtn --config $data/buttons/dock-1 press single
-                       (also aisle-7 and staging; double and long presses are
-                       recorded but the pickup rule only acts on single)
-  See the work orders: CLICKD_DATA_DIR=$data CLICKD_SERVER=http://$http \\
+                       (also aisle-7 and staging)
+  Single press: a pallet-pickup call; double: cancel it; long: urgent.
+  See the calls:       http://$http/app/  (user demo, password in $data/demo-password)
+                       or CLICKD_DATA_DIR=$data CLICKD_SERVER=http://$http \\
                          $bin/clickctl workorders list
   Or over HTTP:        curl -H "Authorization: Bearer \$(cat $data/admin.token)" \\
                          http://$http/api/v1/workorders
