@@ -76,7 +76,13 @@ def test_call_window_and_reports():
         desk = site.device("desk-1", location="Desk 1")
         for dev in (dock, desk, dock):
             check(site.press(dev, "long").returncode == 0, "press failed")
-        wait_for("three calls", lambda: len(open_calls(site)) == 3)
+        # The desk press raises two calls (both rules match it); the second
+        # dock press joins the first. Wait for the join, not just a count,
+        # or the test could resolve the dock call before the join arrives.
+        wait_for("three calls, the dock one joined",
+                 lambda: len(open_calls(site)) == 3 and
+                 any(c["location"] == "Dock 1" and c.get("presses") == 2
+                     for c in open_calls(site)))
         calls = open_calls(site)
         svc = [c for c in calls if c["kind"] == "svc"][0]
         dock_call = [c for c in calls if c["location"] == "Dock 1"][0]
