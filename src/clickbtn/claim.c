@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "clickbtn/config.h"
+#include "clickbtn/deadline.h"
 #include "clickbtn/provision.h"
 #include "clickbtn/publish.h"
 #include "clickbtn/tls.h"
@@ -420,44 +421,6 @@ static int run_session(struct session *s, struct mosquitto *mosq, int64_t deadli
 	return s->exit_code;
 }
 
-/* ---- the deadline's backstop for the blocking connect (as main.c) ---- */
-
-static char alarm_msg[512];
-static size_t alarm_len;
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	ssize_t w = write(STDERR_FILENO, alarm_msg, alarm_len);
-	(void)w;
-	_exit(CK_CLICK_EXIT_TIMEOUT);
-}
-
-static void arm_alarm(int64_t ms, double timeout_s, const char *host, int port)
-{
-	int n =
-	    snprintf(alarm_msg, sizeof(alarm_msg),
-	             "clickbtn: timed out after %g s connecting to %s:%d\n", timeout_s, host, port);
-	alarm_len = n > 0 && (size_t)n < sizeof(alarm_msg) ? (size_t)n : 0;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);
-	if (ms < 1)
-		ms = 1;
-	struct itimerval it = { .it_interval = { 0, 0 },
-		                .it_value = { .tv_sec = ms / 1000,
-		                              .tv_usec = (suseconds_t)(ms % 1000) * 1000 } };
-	setitimer(ITIMER_REAL, &it, NULL);
-}
-
-static void disarm_alarm(void)
-{
-	struct itimerval it = { { 0, 0 }, { 0, 0 } };
-	setitimer(ITIMER_REAL, &it, NULL);
-}
-
 /* ---- files ---- */
 
 static char *read_text(const char *path, size_t max, char *why, size_t why_len)
@@ -649,9 +612,10 @@ int ck_click_claim_run(const struct ck_click_claim *c, char *thing, size_t thing
 		goto out;
 	}
 	verbose(&s, "connecting to %s:%d with the claim certificate", s.host, s.port);
-	arm_alarm(deadline - ck_click_now_ms() + ALARM_GRACE_MS, c->timeout_s, s.host, s.port);
+	ck_deadline_arm(deadline - ck_click_now_ms() + ALARM_GRACE_MS, c->timeout_s, s.host,
+	                s.port);
 	run_session(&s, mosq, deadline);
-	disarm_alarm();
+	ck_deadline_disarm();
 	if (s.exit_code == CK_CLICK_EXIT_OK) {
 		mosquitto_disconnect_v5(mosq, MQTT_RC_NORMAL_DISCONNECTION, NULL);
 		if (install(dir, &cfg, s.thing, s.cert_pem, key_pem, ca_pem, why, why_len) != 0)

@@ -2,8 +2,8 @@
  * clickbtn, the device agent: `clickbtn --config DIR press single` sends
  * one AWS IoT Button message and exits 0 only once the broker has
  * acknowledged it. This file is the command line and the wiring: options,
- * exit codes, the press being built, and a last-resort alarm that enforces
- * the deadline where libmosquitto blocks (DNS lookup, TCP connect). The
+ * exit codes, the press being built, and arming the last-resort alarm
+ * (deadline.c) where libmosquitto blocks (DNS lookup, TCP connect). The
  * configuration, the seq counter, the battery and the MQTT session each
  * live in their own file.
  */
@@ -24,6 +24,7 @@
 #include "clickbtn/agent.h"
 #include "clickbtn/battery.h"
 #include "clickbtn/config.h"
+#include "clickbtn/deadline.h"
 #include "clickbtn/publish.h"
 #include "clickbtn/state.h"
 #include "device/payload.h"
@@ -202,42 +203,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return -1;
 }
 
-/*
- * The deadline's last line of defence. libmosquitto's DNS lookup and TCP
- * connect block without a timeout of their own; when the deadline (plus a
- * grace period for the loop to report it first) passes, the handler writes
- * a message prepared in advance and exits. Only async-signal-safe calls.
- */
-static char alarm_msg[512];
-static size_t alarm_len;
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	ssize_t w = write(STDERR_FILENO, alarm_msg, alarm_len);
-	(void)w;
-	_exit(CK_CLICK_EXIT_TIMEOUT);
-}
-
-static void arm_alarm(int64_t ms, double timeout_s, const char *host, int port)
-{
-	int n =
-	    snprintf(alarm_msg, sizeof(alarm_msg),
-	             "clickbtn: timed out after %g s connecting to %s:%d\n", timeout_s, host, port);
-	alarm_len = n > 0 && (size_t)n < sizeof(alarm_msg) ? (size_t)n : 0;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);
-	if (ms < 1)
-		ms = 1;
-	struct itimerval it = { .it_interval = { 0, 0 },
-		                .it_value = { .tv_sec = ms / 1000,
-		                              .tv_usec = (suseconds_t)(ms % 1000) * 1000 } };
-	setitimer(ITIMER_REAL, &it, NULL);
-}
-
 /* What the publish step needs to build the press once connected. */
 struct press_ctx {
 	int dirfd;
@@ -387,7 +352,8 @@ int main(int argc, char **argv)
 		.payload = make_payload,
 		.arg = &ctx,
 	};
-	arm_alarm(deadline - ck_click_now_ms() + ALARM_GRACE_MS, o.timeout_s, job.host, job.port);
+	ck_deadline_arm(deadline - ck_click_now_ms() + ALARM_GRACE_MS, o.timeout_s, job.host,
+	                job.port);
 
 	mosquitto_lib_init();
 	rc = ck_click_publish(&job, why, sizeof(why));

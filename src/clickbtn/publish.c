@@ -8,7 +8,7 @@
  * callbacks recorded (the broker certificate's verification error, the
  * broker's alert) and the OpenSSL errors libmosquitto logs, because its
  * return codes do not tell a certificate rejected in a TLS 1.3 handshake
- * from a dropped connection. The TCP connect itself blocks; main.c's alarm
+ * from a dropped connection. The TCP connect itself blocks; deadline.c's alarm
  * bounds it.
  */
 #include "clickbtn/publish.h"
