@@ -1,14 +1,17 @@
 """clickbtn on the device side, against real clickd and mosquitto: the agent
 fed through its line input, the offline queue across a broker killed with
 SIGKILL (each press delivered exactly once, in order, with its original
-press time), evdev through a uinput device, the classic setup page, and
-provisioning from a single-file bundle."""
+press time), evdev through a uinput device, the classic setup page,
+provisioning from a single-file bundle, and --timeout held where the
+connect blocks and where the broker never answers the TLS handshake."""
 
 import fcntl
 import glob
 import json
 import os
+import shutil
 import signal
+import socket
 import sqlite3
 import struct
 import subprocess
@@ -336,6 +339,66 @@ def test_provision_from_a_single_file_bundle():
         site.cleanup()
 
 
+def press_towards(site, src, port):
+    """A press from a copy of device src whose endpoint is 127.0.0.1:port."""
+    dev = os.path.join(site.tmp, "towards-%d" % port)
+    shutil.rmtree(dev, ignore_errors=True)
+    shutil.copytree(src, dev)
+    conf = os.path.join(dev, "clickbtn.conf")
+    lines = [ln for ln in read(conf).splitlines()
+             if not ln.replace(" ", "").startswith(("endpoint=", "port="))]
+    with open(conf, "w") as f:
+        f.write("\n".join(lines + ["endpoint = 127.0.0.1", "port = %d" % port]) + "\n")
+    t0 = time.monotonic()
+    r = subprocess.run([CLICKBTN, "--config", dev, "--timeout", "1", "press", "single"],
+                       capture_output=True, text=True, timeout=30)
+    return r, time.monotonic() - t0
+
+
+def test_timeout_holds_when_the_connect_or_the_handshake_hangs():
+    site = pickup_site("deadline")
+    held = []
+    try:
+        dev = site.device("dl-1")
+        # A listener whose accept queue is full drops new SYNs, so the TCP
+        # connect blocks inside libmosquitto: the alarm must end it.
+        full = socket.socket()
+        full.bind(("127.0.0.1", 0))
+        full.listen(0)
+        held.append(full)
+        for _ in range(3):
+            c = socket.socket()
+            c.setblocking(False)
+            try:
+                c.connect(full.getsockname())
+            except BlockingIOError:
+                pass
+            held.append(c)
+        time.sleep(0.2)
+        port = full.getsockname()[1]
+        r, took = press_towards(site, dev, port)
+        check(r.returncode == 5, ("blocked connect", r.returncode, r.stderr))
+        check("timed out after 1 s connecting to 127.0.0.1:%d" % port in r.stderr, r.stderr)
+        check(took < 5, "a 1 s deadline took %.1f s" % took)
+        # A peer that accepts and never speaks: the handshake waits in the
+        # MQTT loop, which reports the deadline itself.
+        mute = socket.socket()
+        mute.bind(("127.0.0.1", 0))
+        mute.listen(8)
+        held.append(mute)
+        r, took = press_towards(site, dev, mute.getsockname()[1])
+        check(r.returncode == 5, ("silent peer", r.returncode, r.stderr))
+        check("timed out" in r.stderr, r.stderr)
+        check(took < 5, "a 1 s deadline took %.1f s" % took)
+        # The real broker still takes the device's next press.
+        check(site.press(dev, "single").returncode == 0, "press to the real broker")
+        wait_for("the work order", lambda: site.workorders())
+    finally:
+        for s in held:
+            s.close()
+        site.cleanup()
+
+
 if __name__ == "__main__":
     run([
         test_agent_sends_an_immediate_single_through_the_queue,
@@ -343,4 +406,5 @@ if __name__ == "__main__":
         test_evdev_button_through_uinput,
         test_setup_page_takes_the_classic_form,
         test_provision_from_a_single_file_bundle,
+        test_timeout_holds_when_the_connect_or_the_handshake_hangs,
     ])
