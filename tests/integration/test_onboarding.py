@@ -8,8 +8,11 @@ clickctl claims."""
 
 import json
 import os
+import shutil
+import socket
 import stat
 import subprocess
+import time
 
 from harness import BIN, Site, check, run, wait_for
 
@@ -124,6 +127,38 @@ def test_claim_provisioning():
         r = site.mqtt_pub(cdir, "factory", "$clickd/provision", message="forged")
         check("Not authorized" in r.stderr, "the claim certificate published on $clickd/")
         check(site.journal_count() == before, "a refused claim message was journaled")
+
+        # A broker that cannot be reached in time: the claim's --timeout holds
+        # even while the TCP connect blocks (a full accept queue drops SYNs),
+        # and nothing is written to the device directory.
+        full = socket.socket()
+        full.bind(("127.0.0.1", 0))
+        full.listen(0)
+        fillers = []
+        for _ in range(3):
+            c = socket.socket()
+            c.setblocking(False)
+            try:
+                c.connect(full.getsockname())
+            except BlockingIOError:
+                pass
+            fillers.append(c)
+        time.sleep(0.2)
+        stuck = os.path.join(site.tmp, "claim-stuck")
+        shutil.copytree(cdir, stuck)
+        write(os.path.join(stuck, "clickbtn.conf"), "endpoint = 127.0.0.1\nport = %d\n"
+              "thing = factory\n" % full.getsockname()[1])
+        t0 = time.monotonic()
+        r = clickbtn("provision", "--claim", stuck, "--template", "buttons", "--serial", "S100",
+                     "--config", os.path.join(site.tmp, "S100-stuck"), "--timeout", "1")
+        took = time.monotonic() - t0
+        for c in fillers + [full]:
+            c.close()
+        check(r.returncode == 5 and "timed out" in r.stderr,
+              "stuck claim: %d %s" % (r.returncode, r.stderr))
+        check(took < 5, "a 1 s claim deadline took %.1f s" % took)
+        check(not os.path.exists(os.path.join(site.tmp, "S100-stuck", "clickbtn.conf")),
+              "a timed-out claim wrote a configuration")
 
         # S100 provisions itself: clickbtn makes its key and CSR, asks over MQTT
         # with the claim certificate, and writes a complete device directory.
