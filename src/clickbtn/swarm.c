@@ -259,7 +259,8 @@ static void report(const struct swarm *sw, double secs, double window, double co
                    double rate, int64_t handshakes, int64_t resumed, int64_t errors)
 {
 	int64_t *v = sw->lat;
-	qsort(v, (size_t)sw->nlat, sizeof(*v), cmp64);
+	if (sw->nlat > 1)
+		qsort(v, (size_t)sw->nlat, sizeof(*v), cmp64);
 	printf("swarm: %d things, %s, target %.1f presses/s for %.1f s (ran %.1f s with the "
 	       "last PUBACKs)\n",
 	       sw->n, sw->per_press ? "a new connection per press" : "persistent connections", rate,

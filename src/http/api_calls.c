@@ -467,7 +467,8 @@ static int report(const struct ck_api_env *env, const struct ck_api_request *req
 	struct report r = { .by = by };
 	int rc = ck_store_call_report(env->store, from, to, kind, group_call, &r);
 	if (rc == 0) {
-		qsort(r.g, (size_t)r.n, sizeof(*r.g), cmp_groups);
+		if (r.n > 1) /* r.g is NULL for an empty window; qsort wants a pointer */
+			qsort(r.g, (size_t)r.n, sizeof(*r.g), cmp_groups);
 		cJSON *doc = cJSON_CreateObject();
 		cJSON_AddStringToObject(doc, "by", by);
 		cJSON_AddNumberToObject(doc, "from", (double)from);
