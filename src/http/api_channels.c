@@ -91,14 +91,7 @@ static int channel_list(const struct ck_api_env *env, const struct ck_api_reques
 	cJSON *items = cJSON_CreateArray();
 	void *args[2] = { env->store, items };
 	int rc = items ? ck_store_channel_each(env->store, add_view, args) : -ENOMEM;
-	if (rc != 0) {
-		cJSON_Delete(items);
-		return ck_api_store_fail(out, rc);
-	}
-	*out = cJSON_CreateObject();
-	cJSON_AddItemToObject(*out, "items", items);
-	cJSON_AddNullToObject(*out, "next");
-	return 200;
+	return ck_api_one_page(items, rc, out);
 }
 
 static int channel_get(const struct ck_api_env *env, const struct ck_api_request *req,
@@ -243,14 +236,7 @@ static int sub_list(const struct ck_api_env *env, const struct ck_api_request *r
 	ck_store_channel_row_cleanup(&row);
 	cJSON *items = cJSON_CreateArray();
 	rc = items ? ck_store_channel_sub_each(env->store, param[0], add_sub, items) : -ENOMEM;
-	if (rc != 0) {
-		cJSON_Delete(items);
-		return ck_api_store_fail(out, rc);
-	}
-	*out = cJSON_CreateObject();
-	cJSON_AddItemToObject(*out, "items", items);
-	cJSON_AddNullToObject(*out, "next");
-	return 200;
+	return ck_api_one_page(items, rc, out);
 }
 
 static int parse_id(const char *text, int64_t *id)
@@ -350,14 +336,7 @@ static int deliveries(const struct ck_api_env *env, const struct ck_api_request 
 	rc = items
 	         ? ck_store_channel_deliveries(env->store, param[0], message_id, (int)limit, items)
 	         : -ENOMEM;
-	if (rc != 0) {
-		cJSON_Delete(items);
-		return ck_api_store_fail(out, rc);
-	}
-	*out = cJSON_CreateObject();
-	cJSON_AddItemToObject(*out, "items", items);
-	cJSON_AddNullToObject(*out, "next");
-	return 200;
+	return ck_api_one_page(items, rc, out);
 }
 
 static int cap_get(const struct ck_api_env *env, const struct ck_api_request *req,

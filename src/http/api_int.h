@@ -59,6 +59,11 @@ int ck_api_fail(cJSON **out, int status, const char *code, const char *message);
 /* Maps a store error (-ENOENT, -EEXIST, other) to 404, 409 or 500. */
 int ck_api_store_fail(cJSON **out, int rc);
 
+/* A whole list in one page: when rc is 0 sets *out to {"items": items,
+ * "next": null} and returns 200; otherwise frees items and answers the
+ * store error. items may be NULL (rc should then be -ENOMEM). */
+int ck_api_one_page(cJSON *items, int rc, cJSON **out);
+
 /* Parses the body as a JSON object into *body (caller deletes); on failure
  * returns 400 with *out set and *body NULL, else 0. */
 int ck_api_parse_body(const struct ck_api_request *req, cJSON **body, cJSON **out);

@@ -100,6 +100,19 @@ int ck_api_list_status(const struct ck_api_env *env, const struct ck_api_request
 	return 200;
 }
 
+int ck_api_one_page(cJSON *items, int rc, cJSON **out)
+{
+	cJSON *doc = rc == 0 ? cJSON_CreateObject() : NULL;
+	if (!doc) {
+		cJSON_Delete(items);
+		return ck_api_store_fail(out, rc != 0 ? rc : -ENOMEM);
+	}
+	cJSON_AddItemToObject(doc, "items", items);
+	cJSON_AddNullToObject(doc, "next");
+	*out = doc;
+	return 200;
+}
+
 int ck_api_parse_body(const struct ck_api_request *req, cJSON **body, cJSON **out)
 {
 	*body = cJSON_ParseWithLength(req->body, req->body_len);
