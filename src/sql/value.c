@@ -930,30 +930,44 @@ static bool dec_in_int64(double d)
 	return d >= -9223372036854775808.0 && d < 9223372036854775808.0;
 }
 
-bool ck_sql_to_int(struct ck_sql_val v, int64_t *out)
+/*
+ * The first step of both integer conversions: returns 1 with *out set when v
+ * is an integer or a whole numeric string, 0 with *d set when it is a
+ * decimal (passed through dec) or a decimal string (through str), and -1
+ * when it is not numeric.
+ */
+static int whole_or_decimal(struct ck_sql_val v, double (*dec)(double), double (*str)(double),
+                            int64_t *out, double *d)
 {
-	double d;
 	bool whole;
 	int64_t i;
 	switch (v.t) {
 	case CK_SQL_INT:
 		*out = v.u.i;
-		return true;
+		return 1;
 	case CK_SQL_DEC:
-		d = ck_sql_round(v.u.d);
-		break;
+		*d = dec(v.u.d);
+		return 0;
 	case CK_SQL_STR:
-		if (!ck_sql_numeric_string(v.u.s.p, v.u.s.n, &d, &whole, &i))
-			return false;
+		if (!ck_sql_numeric_string(v.u.s.p, v.u.s.n, d, &whole, &i))
+			return -1;
 		if (whole) {
 			*out = i;
-			return true;
+			return 1;
 		}
-		d = ck_sql_trunc(d);
-		break;
+		*d = str(*d);
+		return 0;
 	default:
-		return false;
+		return -1;
 	}
+}
+
+bool ck_sql_to_int(struct ck_sql_val v, int64_t *out)
+{
+	double d;
+	int r = whole_or_decimal(v, ck_sql_round, ck_sql_trunc, out, &d);
+	if (r != 0)
+		return r > 0;
 	if (!isfinite(d) || !dec_in_int64(d))
 		return false;
 	*out = (int64_t)d;
@@ -963,27 +977,9 @@ bool ck_sql_to_int(struct ck_sql_val v, int64_t *out)
 bool ck_sql_to_int_floor(struct ck_sql_val v, int64_t *out)
 {
 	double d;
-	bool whole;
-	int64_t i;
-	switch (v.t) {
-	case CK_SQL_INT:
-		*out = v.u.i;
-		return true;
-	case CK_SQL_DEC:
-		d = ck_sql_floor(v.u.d);
-		break;
-	case CK_SQL_STR:
-		if (!ck_sql_numeric_string(v.u.s.p, v.u.s.n, &d, &whole, &i))
-			return false;
-		if (whole) {
-			*out = i;
-			return true;
-		}
-		d = ck_sql_floor(d);
-		break;
-	default:
-		return false;
-	}
+	int r = whole_or_decimal(v, ck_sql_floor, ck_sql_floor, out, &d);
+	if (r != 0)
+		return r > 0;
 	if (!isfinite(d))
 		return false;
 	/* clamp: callers use the result as an index or a count */
