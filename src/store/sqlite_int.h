@@ -59,6 +59,11 @@ void ck_sq_finish(struct ck_store *s, sqlite3_stmt *st);
 
 /* Finalizes every cached statement (before closing the connection). */
 void ck_sq_cache_clear(struct ck_store *s);
+/* Runs a one-row SELECT of one integer with text parameter a and, when not
+ * NULL, b; 0 with *out set, -ENOENT when there is no row, -EIO (logged as
+ * what) on an error. */
+int ck_sq_select_int(struct ck_store *s, const char *sql, const char *a, const char *b,
+                     int64_t *out, const char *what);
 /* Binds a text that may be NULL. */
 void ck_sq_bind_text(sqlite3_stmt *st, int i, const char *v);
 /* Steps a statement without results: 0, -EEXIST on a unique key, -EINVAL on

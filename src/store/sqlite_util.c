@@ -161,3 +161,22 @@ int ck_sq_run_list(struct ck_store *s, sqlite3_stmt *st, int n_params,
 		*next = 0;
 	return 0;
 }
+
+int ck_sq_select_int(struct ck_store *s, const char *sql, const char *a, const char *b,
+                     int64_t *out, const char *what)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (ck_sq_prepare(s, sql, &st) != 0)
+		return -EIO;
+	ck_sq_bind_text(st, 1, a);
+	if (b)
+		ck_sq_bind_text(st, 2, b);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	ck_sq_finish(s, st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? -ENOENT : ck_sq_fail(s, what);
+}

@@ -29,25 +29,11 @@ static int in_tx(struct ck_store *s, int (*fn)(struct ck_store *s, void *arg), v
 	return rc;
 }
 
-/* Runs a one-row SELECT of one integer with text parameters; -ENOENT when
- * there is no row. */
+/* ck_sq_select_int, its errors logged as this file's reads. */
 static int select_int(struct ck_store *s, const char *sql, const char *a, const char *b,
                       int64_t *out)
 {
-	sqlite3_stmt *st = NULL;
-
-	if (ck_sq_prepare(s, sql, &st) != 0)
-		return -EIO;
-	ck_sq_bind_text(st, 1, a);
-	if (b)
-		ck_sq_bind_text(st, 2, b);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	ck_sq_finish(s, st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? -ENOENT : ck_sq_fail(s, "read policy");
+	return ck_sq_select_int(s, sql, a, b, out, "read policy");
 }
 
 static int insert_version(struct ck_store *s, const char *name, int version, const char *doc,
