@@ -1,9 +1,9 @@
 /*
- * The journal writer (see journal.h): one SQLite connection, one prepared
- * INSERT, autocommit (each step is a committed transaction), the counters,
- * the failure episode, and the message callback that feeds it. Nothing
- * here retries: a failed append is reported to mosquitto, which withholds
- * a success acknowledgement so that the device sends the message again.
+ * The journal writer's plugin side (see journal.h): the writer of
+ * src/journal/, the counters, the failure episode, and the message callback
+ * that feeds it. Nothing here retries: a failed append is reported to
+ * mosquitto, which withholds a success acknowledgement so that the device
+ * sends the message again.
  */
 #include "journal.h"
 
@@ -17,36 +17,11 @@
 #include <mosquitto.h>
 #include <mosquitto_broker.h>
 #include <mosquitto_plugin.h>
-#include <sqlite3.h>
 
 #include "acl.h"
 #include "journal_upkeep.h"
 #include "logging.h"
 #include "plugin.h"
-
-/* Pages an insert may need beyond the current size (a split, overflow
- * pages of a 64 KiB payload); SQLITE_FULL this close to max_page_count
- * means the journal, not the disk, is full. */
-#define FULL_SLACK_PAGES 24
-
-/* seq is numbered by the plugin (continue_numbering, append), not by
- * AUTOINCREMENT, whose sqlite_sequence row would add a second WAL frame to
- * every commit on the broker thread. Journals created with AUTOINCREMENT
- * keep working: explicit numbers are taken as they are. */
-static const char create_sql[] = "CREATE TABLE IF NOT EXISTS journal("
-                                 "seq INTEGER PRIMARY KEY,"
-                                 "received_ms INTEGER NOT NULL,"
-                                 "client_id TEXT NOT NULL,"
-                                 "thing TEXT NOT NULL,"
-                                 "topic TEXT NOT NULL,"
-                                 "qos INTEGER NOT NULL,"
-                                 "retain INTEGER NOT NULL,"
-                                 "payload BLOB,"
-                                 "payload_size INTEGER NOT NULL)";
-
-static const char insert_sql[] =
-    "INSERT INTO journal(seq, received_ms, client_id, thing, topic, qos, retain, payload, "
-    "payload_size) VALUES(?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 static const char *const cause_names[CK_JCAUSE_COUNT] = {
 	[CK_JCAUSE_NONE] = "none",           [CK_JCAUSE_JOURNAL_FULL] = "journal_full",
@@ -155,199 +130,63 @@ bad:
 	return -EINVAL;
 }
 
-/* Maps an (extended) SQLite result and the OS errno behind it to a cause. */
-static enum ck_journal_cause classify(int rc, int sys_errno)
+/* Maps a negative errno from the writer to a cause. */
+static enum ck_journal_cause classify(int rc)
 {
-	switch (rc & 0xff) {
-	case SQLITE_FULL:
-		return CK_JCAUSE_DISK_FULL; /* the caller tells journal_full apart */
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
+	switch (-rc) {
+	case EFBIG:
+		return CK_JCAUSE_JOURNAL_FULL;
+	case ENOSPC:
+	case EDQUOT:
+		return CK_JCAUSE_DISK_FULL;
+	case EWOULDBLOCK:
 		return CK_JCAUSE_LOCKED;
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
+	case EBADMSG:
 		return CK_JCAUSE_CORRUPT;
-	case SQLITE_IOERR:
-	case SQLITE_CANTOPEN:
-	case SQLITE_READONLY:
-	case SQLITE_PERM:
-		return sys_errno == ENOSPC || sys_errno == EDQUOT ? CK_JCAUSE_DISK_FULL
-		                                                  : CK_JCAUSE_IO;
+	case EINVAL:
+	case ENOMEM:
+		return CK_JCAUSE_OTHER;
 	default:
-		return CK_JCAUSE_OTHER;
+		return CK_JCAUSE_IO;
 	}
-}
-
-/* Records what failed, and why, from the connection's last error. */
-static enum ck_journal_cause set_error(struct ck_plugin_journal *j, const char *what)
-{
-	if (!j->db) {
-		snprintf(j->errmsg, sizeof(j->errmsg), "%s: out of memory", what);
-		return CK_JCAUSE_OTHER;
-	}
-	int rc = sqlite3_extended_errcode(j->db);
-	int sys = sqlite3_system_errno(j->db);
-	if (sys)
-		snprintf(j->errmsg, sizeof(j->errmsg), "%s: %s (%s)", what, sqlite3_errmsg(j->db),
-		         strerror(sys));
-	else
-		snprintf(j->errmsg, sizeof(j->errmsg), "%s: %s", what, sqlite3_errmsg(j->db));
-	return classify(rc, sys);
-}
-
-/* Runs a PRAGMA that returns one integer; -1 when it fails. */
-static int64_t pragma_int(struct ck_plugin_journal *j, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-/* Runs a PRAGMA that returns one text row and checks the value. */
-static int pragma_expect(struct ck_plugin_journal *j, const char *sql, const char *want)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = -EIO;
-
-	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		set_error(j, sql);
-		return -EIO;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const unsigned char *got = sqlite3_column_text(st, 0);
-		if (got && strcmp((const char *)got, want) == 0)
-			rc = 0;
-		else
-			snprintf(j->errmsg, sizeof(j->errmsg), "%s returned %s, wanted %s", sql,
-			         got ? (const char *)got : "nothing", want);
-	} else {
-		set_error(j, sql);
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/*
- * Sets j->st.last_seq, the number the next append follows: the highest of
- * the table's newest row (pruning never deletes it), an older journal's
- * AUTOINCREMENT counter, and what clickd acknowledged. The last case means
- * the journal lost its tail in a power loss, or was replaced: a new row
- * numbered at or below clickd's cursor would never be read, so numbering
- * continues after the acknowledged sequence.
- */
-static int continue_numbering(struct ck_plugin_journal *j)
-{
-	int64_t newest = pragma_int(j, "SELECT coalesce(max(seq), 0) FROM journal");
-	int64_t counter = pragma_int(j, "SELECT seq FROM sqlite_sequence WHERE name = 'journal'");
-	int64_t last = newest > 0 ? newest : 0;
-
-	if (newest < 0) {
-		set_error(j, "continue numbering");
-		return -EIO;
-	}
-	if (counter > last)
-		last = counter;
-	ck_plugin_journal_read_ack(j);
-	j->st.last_seq = last;
-	if (j->st.acked_seq <= last)
-		return 0;
-	ck_plugin_log(
-	    MOSQ_LOG_WARNING,
-	    "journal %s ends at sequence %" PRId64 " but clickd acknowledged %" PRId64
-	    " (%s): rows were lost before this start (a torn tail after a power "
-	    "loss with sync normal, or a replaced file); new rows continue after %" PRId64,
-	    j->path, last, j->st.acked_seq, j->ack_path, j->st.acked_seq);
-	j->st.last_seq = j->st.acked_seq;
-	return 0;
-}
-
-static void db_close(struct ck_plugin_journal *j)
-{
-	sqlite3_finalize(j->insert);
-	j->insert = NULL;
-	if (j->db)
-		sqlite3_close(j->db);
-	j->db = NULL;
-}
-
-static int exec(struct ck_plugin_journal *j, const char *sql, const char *what)
-{
-	if (sqlite3_exec(j->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		set_error(j, what);
-		return -EIO;
-	}
-	return 0;
 }
 
 int ck_plugin_journal_reopen(struct ck_plugin_journal *j)
 {
-	char sql[96];
+	struct ck_journal_writer_config wc = { .sync_full = j->cfg.sync_full,
+		                               .max_bytes = j->cfg.max_bytes };
+	struct ck_journal_open_info info;
 
-	db_close(j);
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-	if (sqlite3_open_v2(j->path, &j->db, flags, NULL) != SQLITE_OK) {
-		j->open_cause = set_error(j, "open");
-		goto fail;
+	ck_plugin_journal_read_ack(j);
+	int rc =
+	    ck_journal_writer_open(&j->w, j->path, &wc, j->st.acked_seq, wall_clock_ms(), &info);
+	if (rc != 0) {
+		j->open_cause = classify(rc);
+		snprintf(j->errmsg, sizeof(j->errmsg), "%s", j->w.err);
+		return -EIO;
 	}
-	sqlite3_extended_result_codes(j->db, 1);
-	if (sqlite3_busy_timeout(j->db, CK_JOURNAL_BUSY_TIMEOUT_MS) != SQLITE_OK) {
-		j->open_cause = set_error(j, "busy_timeout");
-		goto fail;
-	}
-	if (pragma_expect(j, "PRAGMA journal_mode=WAL", "wal") != 0) {
-		j->open_cause =
-		    classify(sqlite3_extended_errcode(j->db), sqlite3_system_errno(j->db));
-		goto fail;
-	}
-	snprintf(sql, sizeof(sql), "PRAGMA synchronous=%s", j->cfg.sync_full ? "FULL" : "NORMAL");
-	if (exec(j, sql, "synchronous") != 0)
-		goto fail_classified; /* Checkpoints (which fsync) belong off the broker thread:
-		                       * clickd runs a passive one after its batches. The plugin
-		                       * checkpoints itself only when the WAL has grown large, e.g.
-		                       * while clickd is down. */
-	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint=%d", CK_JOURNAL_AUTOCHECKPOINT);
-	if (exec(j, sql, "wal_autocheckpoint") != 0)
-		goto fail_classified;
-	snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit=%lld",
-	         (long long)CK_JOURNAL_WAL_LIMIT);
-	if (exec(j, sql, "journal_size_limit") != 0 || exec(j, create_sql, "create table") != 0 ||
-	    continue_numbering(j) != 0)
-		goto fail_classified;
-	j->page_size = pragma_int(j, "PRAGMA page_size");
-	if (j->page_size <= 0) {
-		j->open_cause = set_error(j, "page_size");
-		goto fail;
-	}
-	snprintf(sql, sizeof(sql), "PRAGMA max_page_count=%lld",
-	         (long long)(j->cfg.max_bytes / j->page_size));
-	j->max_pages = pragma_int(j, sql);
-	if (j->max_pages <= 0) {
-		j->open_cause = set_error(j, "max_page_count");
-		goto fail;
-	}
-	if (j->max_pages > j->cfg.max_bytes / j->page_size)
+	if (info.removed_empty)
 		ck_plugin_log(MOSQ_LOG_WARNING,
-		              "journal %s is already larger than max_bytes %" PRId64
-		              "; it will not grow, and appends resume as acknowledged rows are "
-		              "pruned",
-		              j->path, j->cfg.max_bytes);
-	if (sqlite3_prepare_v3(j->db, insert_sql, -1, SQLITE_PREPARE_PERSISTENT, &j->insert,
-	                       NULL) != SQLITE_OK) {
-		j->open_cause = set_error(j, "prepare insert");
-		goto fail;
-	}
+		              "journal %s: removed a segment whose creation a crash cut short",
+		              j->path);
+	if (info.torn_bytes > 0)
+		ck_plugin_log(MOSQ_LOG_WARNING,
+		              "journal %s: torn tail of segment %020" PRId64 " cut at byte %" PRId64
+		              " (%" PRId64
+		              " bytes of an unfinished write dropped; no acknowledged message "
+		              "is lost unless the machine lost power with sync normal)",
+		              j->path, info.torn_seg, info.torn_at, info.torn_bytes);
+	if (info.renumbered && (info.newest_seq > 0 || info.torn_bytes > 0))
+		ck_plugin_log(
+		    MOSQ_LOG_WARNING,
+		    "journal %s ends at sequence %" PRId64 " but clickd acknowledged %" PRId64
+		    " (%s): records were lost before this start (a torn tail after a power "
+		    "loss with sync normal, or a replaced directory); new records continue after "
+		    "%" PRId64,
+		    j->path, info.newest_seq, j->st.acked_seq, j->ack_path, j->st.acked_seq);
+	j->st.last_seq = j->w.last_seq;
 	j->stats_dirty = true;
 	return 0;
-fail_classified:
-	j->open_cause = classify(sqlite3_extended_errcode(j->db), sqlite3_system_errno(j->db));
-fail:
-	db_close(j);
-	return -EIO;
 }
 
 /* Builds dir/name into a new string; NULL when out of memory. */
@@ -366,11 +205,11 @@ int ck_plugin_journal_init(struct ck_plugin_journal *j, const char *dir,
 {
 	memset(j, 0, sizeof(*j));
 	j->cfg = *cfg;
-	j->path = path_join(dir, "journal.db");
-	j->wal_path = path_join(dir, "journal.db-wal");
+	ck_journal_writer_init(&j->w);
+	j->path = path_join(dir, "journal");
 	j->ack_path = path_join(dir, "journal.ack");
 	j->stats_path = path_join(dir, "plugin.stats");
-	if (!j->path || !j->wal_path || !j->ack_path || !j->stats_path) {
+	if (!j->path || !j->ack_path || !j->stats_path) {
 		snprintf(j->errmsg, sizeof(j->errmsg), "out of memory");
 		return -ENOMEM;
 	}
@@ -390,13 +229,13 @@ static const char *cause_text(enum ck_journal_cause cause)
 	case CK_JCAUSE_DISK_FULL:
 		return "the file system is full";
 	case CK_JCAUSE_LOCKED:
-		return "another connection holds its write lock";
+		return "another process holds its lock (a second broker on this data directory?)";
 	case CK_JCAUSE_CORRUPT:
-		return "the database file is corrupt";
+		return "a segment is damaged (see \"Journal\" in the operator's guide)";
 	case CK_JCAUSE_IO:
 		return "I/O error";
 	default:
-		return "SQLite error";
+		return "the message cannot be recorded";
 	}
 }
 
@@ -413,9 +252,6 @@ void ck_plugin_journal_note_failure(struct ck_plugin_journal *j, enum ck_journal
 	j->failing = cause;
 	j->failing_since_ms = monotonic_ms();
 	j->failing_refused = 1;
-	if (j->db)
-		sqlite3_busy_timeout(j->db, cause == CK_JCAUSE_LOCKED ? CK_JOURNAL_BUSY_RETRY_MS
-		                                                      : CK_JOURNAL_BUSY_TIMEOUT_MS);
 	ck_plugin_log(MOSQ_LOG_ERR,
 	              "journal %s cannot store device messages (%s): %s [%s]; refusing them "
 	              "(MQTT 5: PUBACK 0x87, MQTT 3.1.1: disconnect) until it can; this is "
@@ -434,62 +270,37 @@ static void note_success(struct ck_plugin_journal *j)
 	    ck_plugin_journal_cause_name(j->failing));
 	j->failing = CK_JCAUSE_NONE;
 	j->failing_refused = 0;
-	sqlite3_busy_timeout(j->db, CK_JOURNAL_BUSY_TIMEOUT_MS);
-}
-
-static int bind_entry(sqlite3_stmt *st, const struct ck_plugin_journal_entry *e)
-{
-	int rc = sqlite3_bind_int64(st, 1, e->received_ms);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 2, e->client_id, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 3, e->thing, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 4, e->topic, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 5, e->qos);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 6, e->retain ? 1 : 0);
-	if (rc == SQLITE_OK) {
-		if (e->payload_size > CK_JOURNAL_PAYLOAD_CAP)
-			rc = sqlite3_bind_null(st, 7);
-		else if (e->payload_size == 0 || !e->payload)
-			rc = sqlite3_bind_zeroblob(st, 7, 0);
-		else
-			rc = sqlite3_bind_blob(st, 7, e->payload, (int)e->payload_size,
-			                       SQLITE_STATIC);
-	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 8, (sqlite3_int64)e->payload_size);
-	return rc;
 }
 
 int ck_plugin_journal_append(struct ck_plugin_journal *j, const struct ck_plugin_journal_entry *e,
                              enum ck_journal_cause *cause)
 {
 	enum ck_journal_cause why = CK_JCAUSE_NONE;
+	bool kept = e->payload_size <= CK_JOURNAL_PAYLOAD_CAP;
+	struct ck_journal_row row = {
+		.received_ms = e->received_ms,
+		.client_id = e->client_id,
+		.thing = e->thing,
+		.topic = e->topic,
+		.qos = e->qos,
+		.retain = e->retain,
+		.payload = kept ? (e->payload ? e->payload : (const uint8_t *)"") : NULL,
+		.payload_len = kept ? e->payload_size : 0,
+		.payload_size = (int64_t)e->payload_size,
+	};
 
-	if (!j->db || !j->insert) {
+	if (j->w.dirfd < 0) {
 		if (j->failing == CK_JCAUSE_NONE)
 			snprintf(j->errmsg, sizeof(j->errmsg), "journal is not open");
 		why = j->failing != CK_JCAUSE_NONE ? j->failing : CK_JCAUSE_IO;
-	} else if (bind_entry(j->insert, e) != SQLITE_OK ||
-	           sqlite3_bind_int64(j->insert, 9, j->st.last_seq + 1) != SQLITE_OK) {
-		why = set_error(j, "bind");
-	} else if (sqlite3_step(j->insert) != SQLITE_DONE) {
-		/* Read the error before reset, which would replace it. */
-		why = set_error(j, "insert");
-		if (why == CK_JCAUSE_DISK_FULL &&
-		    (sqlite3_extended_errcode(j->db) & 0xff) == SQLITE_FULL) {
-			int64_t pages = pragma_int(j, "PRAGMA page_count");
-			if (pages >= 0 && pages + FULL_SLACK_PAGES >= j->max_pages)
-				why = CK_JCAUSE_JOURNAL_FULL;
+	} else {
+		int rc = ck_journal_writer_append(&j->w, &row, e->received_ms, NULL);
+		if (rc != 0) {
+			why = classify(rc);
+			snprintf(j->errmsg, sizeof(j->errmsg), "%s", j->w.err);
+			if (j->w.broken)
+				why = CK_JCAUSE_IO; /* reopened on the tick, which cuts the tail */
 		}
-	}
-	if (j->insert) {
-		/* Borrowed buffers must not outlive this call inside the statement. */
-		sqlite3_reset(j->insert);
-		sqlite3_clear_bindings(j->insert);
 	}
 	if (cause)
 		*cause = why;
@@ -499,7 +310,7 @@ int ck_plugin_journal_append(struct ck_plugin_journal *j, const struct ck_plugin
 	}
 	j->st.appends++;
 	j->st.append_bytes += e->payload_size;
-	j->st.last_seq++;
+	j->st.last_seq = j->w.last_seq;
 	j->stats_dirty = true;
 	note_success(j);
 	return 0;
@@ -507,12 +318,12 @@ int ck_plugin_journal_append(struct ck_plugin_journal *j, const struct ck_plugin
 
 void ck_plugin_journal_close(struct ck_plugin_journal *j)
 {
-	db_close(j);
+	if (j->path) /* init ran, so the writer was initialised */
+		ck_journal_writer_close(&j->w);
 	free(j->path);
-	free(j->wal_path);
 	free(j->ack_path);
 	free(j->stats_path);
-	j->path = j->wal_path = j->ack_path = j->stats_path = NULL;
+	j->path = j->ack_path = j->stats_path = NULL;
 }
 
 int ck_plugin_on_message(int event, void *event_data, void *userdata)

@@ -1,18 +1,18 @@
 /*
- * The journal: DATA/journal.db, an append-only SQLite table of the messages
- * devices published (schema in docs/ARCHITECTURE.md). The plugin is its only
- * writer; clickd reads it. Each append is its own committed transaction in
- * WAL mode: synchronous=NORMAL (sync "normal", the default) survives a
- * crash of any process, synchronous=FULL (sync "full") an fsync per commit
- * and survives power loss. PRAGMA max_page_count bounds the database at
- * max_bytes; a full journal refuses appends rather than growing.
+ * The journal: DATA/journal/, append-only segment files of the messages
+ * devices published (src/journal/, docs/internals/journal.md). The plugin
+ * is its only writer and holds its lock; clickd reads it. Each append is
+ * one write before mosquitto acknowledges the message: sync "normal" (the
+ * default) survives a crash of any process, sync "full" adds an fdatasync
+ * per append and survives power loss. Appends that would take the journal
+ * past max_bytes are refused rather than growing it.
  *
- * This module owns the connection, the prepared statement, the counters
- * and the failure episode (one log line when appends start failing, one
- * when they work again), and handles mosquitto's message event, which is
- * where a device's publish becomes a journal row before mosquitto
- * acknowledges it. Pruning, the acknowledgement file and the statistics
- * file are journal_upkeep.c's, on the tick.
+ * This module owns the writer, the counters and the failure episode (one
+ * log line when appends start failing, one when they work again), and
+ * handles mosquitto's message event, which is where a device's publish
+ * becomes a journal record before mosquitto acknowledges it. Pruning, the
+ * acknowledgement file and the statistics file are journal_upkeep.c's, on
+ * the tick.
  */
 #ifndef CK_PLUGIN_JOURNAL_H
 #define CK_PLUGIN_JOURNAL_H
@@ -21,31 +21,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CK_JOURNAL_PAYLOAD_CAP     (64 * 1024) /* larger payloads are stored as NULL */
-#define CK_JOURNAL_BUSY_TIMEOUT_MS 2000
-/* Busy timeout while the journal is already known to be locked, so that a
- * lock held for minutes does not stall the broker 2 s per message. */
-#define CK_JOURNAL_BUSY_RETRY_MS 100
-
 #define CK_JOURNAL_MAX_BYTES_DEFAULT   (1024LL * 1024 * 1024) /* 1 GiB */
 #define CK_JOURNAL_MAX_BYTES_MIN       (64LL * 1024)
 #define CK_JOURNAL_RETENTION_S_DEFAULT (24LL * 3600)
-/* The WAL is truncated back to this size after a checkpoint. */
-#define CK_JOURNAL_WAL_LIMIT (8LL * 1024 * 1024)
-/* WAL pages before the plugin checkpoints on its own (clickd normally does it
- * first, off the broker thread): about 64 MiB with 4 KiB pages. */
-#define CK_JOURNAL_AUTOCHECKPOINT 16384
-
-struct sqlite3;
-struct sqlite3_stmt;
+#include "journal/writer.h"
 
 /* Why an append failed; also the label of the failure counters. */
 enum ck_journal_cause {
 	CK_JCAUSE_NONE = 0,
 	CK_JCAUSE_JOURNAL_FULL, /* max_bytes reached by rows clickd has not acknowledged */
 	CK_JCAUSE_DISK_FULL,    /* the file system is full */
-	CK_JCAUSE_LOCKED,       /* another connection held the write lock too long */
-	CK_JCAUSE_CORRUPT,      /* the database file is damaged */
+	CK_JCAUSE_LOCKED,       /* another writer holds the journal's lock */
+	CK_JCAUSE_CORRUPT,      /* a segment is damaged beyond a torn tail */
 	CK_JCAUSE_IO,           /* any other I/O error, or the journal could not be opened */
 	CK_JCAUSE_OTHER,
 	CK_JCAUSE_COUNT,
@@ -58,27 +45,22 @@ struct ck_plugin_journal_config {
 };
 
 struct ck_plugin_journal_stats {
-	uint64_t appends;      /* rows committed */
-	uint64_t append_bytes; /* payload bytes the devices sent in those rows */
+	uint64_t appends;      /* records written */
+	uint64_t append_bytes; /* payload bytes the devices sent in those records */
 	uint64_t failures[CK_JCAUSE_COUNT];
-	uint64_t pruned_rows;
-	int64_t used_bytes; /* pages in use, times the page size (not the WAL) */
-	int64_t file_bytes; /* journal.db size, free pages included */
-	int64_t wal_bytes;  /* journal.db-wal size */
-	int64_t last_seq;   /* highest sequence ever assigned */
-	int64_t acked_seq;  /* from journal.ack; 0 when there is none */
+	uint64_t pruned_rows; /* sequences removed with their segments */
+	int64_t used_bytes;   /* all segment files */
+	int64_t segments;
+	int64_t last_seq;  /* highest sequence ever assigned */
+	int64_t acked_seq; /* from journal.ack; 0 when there is none */
 };
 
 struct ck_plugin_journal {
-	struct sqlite3 *db;
-	struct sqlite3_stmt *insert;
+	struct ck_journal_writer w; /* closed (dirfd -1) when the journal cannot be opened */
 	struct ck_plugin_journal_config cfg;
-	char *path;       /* DATA/journal.db */
-	char *wal_path;   /* DATA/journal.db-wal */
-	char *ack_path;   /* DATA/journal.ack, written by clickd */
-	char *stats_path; /* DATA/plugin.stats, written here */
-	int64_t page_size;
-	int64_t max_pages;
+	char *path;                       /* DATA/journal */
+	char *ack_path;                   /* DATA/journal.ack, written by clickd */
+	char *stats_path;                 /* DATA/plugin.stats, written here */
 	enum ck_journal_cause open_cause; /* why the last open failed */
 	/* The current failure episode; cause NONE when appends work. */
 	enum ck_journal_cause failing;
@@ -93,7 +75,7 @@ struct ck_plugin_journal {
 		int64_t size, mtime_ns;
 	} ack_id;
 	bool ack_warned, stats_warned, prune_warned;
-	char errmsg[256]; /* last failure, for the caller to log */
+	char errmsg[400]; /* last failure, for the caller to log */
 };
 
 /* One accepted device message, all fields borrowed. */
@@ -125,7 +107,7 @@ int ck_plugin_journal_config_set(struct ck_plugin_journal_config *cfg, const cha
  * Prepares j for the data directory dir with cfg (copied) and opens the
  * journal as ck_plugin_journal_reopen() does. Returns 0 when the journal is
  * open; -ENOMEM when the paths cannot be allocated (j is then unusable);
- * -EIO when the database cannot be opened: j is then usable but closed, in
+ * -EIO when the journal cannot be opened: j is then usable but closed, in
  * a failure episode whose line was logged, every append fails, and the
  * upkeep tick retries the open. ck_plugin_journal_close() is safe after
  * any outcome.
@@ -134,20 +116,19 @@ int ck_plugin_journal_init(struct ck_plugin_journal *j, const char *dir,
                            const struct ck_plugin_journal_config *cfg);
 
 /*
- * Opens (creating if needed) the database at j->path: WAL mode, the
- * configured synchronous level, busy timeout CK_JOURNAL_BUSY_TIMEOUT_MS,
- * max_page_count from max_bytes, table created if absent, insert prepared.
- * Returns 0, or -EIO with j->errmsg set and the database closed.
+ * Opens (creating if needed) the journal directory j->path for writing,
+ * recovering a torn tail (logged) and continuing the numbering after what
+ * clickd acknowledged. Returns 0, or -EIO with j->errmsg and j->open_cause
+ * set and the journal closed.
  */
 int ck_plugin_journal_reopen(struct ck_plugin_journal *j);
 
 /*
- * Appends e and commits before returning. The payload is stored when
- * payload_size <= CK_JOURNAL_PAYLOAD_CAP (an empty payload as an empty
- * blob), otherwise as NULL; payload_size is always stored. Returns 0, or a
- * negative code with j->errmsg set and *cause (may be NULL) telling why;
- * nothing was committed then. May wait up to the busy timeout when another
- * connection holds the write lock. Updates the counters and the failure
+ * Appends e, written (and with sync full synced) before returning. The
+ * payload is kept when payload_size <= CK_JOURNAL_PAYLOAD_CAP, otherwise
+ * only its size; payload_size is always recorded. Returns 0, or a negative
+ * code with j->errmsg set and *cause (may be NULL) telling why; nothing was
+ * appended then. Never waits. Updates the counters and the failure
  * episode, logging once when an episode starts or its cause changes and
  * once when appends succeed again.
  */
@@ -176,8 +157,8 @@ const char *ck_plugin_journal_cause_name(enum ck_journal_cause cause);
  */
 int ck_plugin_on_message(int event, void *event_data, void *userdata);
 
-/* Finalizes the statement, closes the database and frees the paths. Safe on
- * a zeroed or already closed journal. */
+/* Closes the writer (dropping its lock) and frees the paths. Safe on a
+ * zeroed or already closed journal. */
 void ck_plugin_journal_close(struct ck_plugin_journal *j);
 
 #endif

@@ -1,12 +1,8 @@
 /*
- * Journal upkeep (see journal_upkeep.h). Pruning is a range delete by
- * primary key: the first CK_JOURNAL_PRUNE_CHUNK rows at or below the
- * acknowledged sequence are read in order (sequence and receive time only),
- * the bound stops at the first row still inside the retention period, and
- * one DELETE ... WHERE seq <= bound removes them. It runs with a zero busy
- * timeout, so when clickd holds the journal's write lock the prune is
- * simply skipped until the next tick. Freed pages stay in the file and are
- * reused by later appends; the file does not shrink.
+ * Journal upkeep (see journal_upkeep.h). Pruning removes whole segments
+ * (ck_journal_writer_prune): at most CK_JOURNAL_PRUNE_MAX unlinks per tick,
+ * never a segment holding a sequence clickd has not acknowledged, never
+ * the newest.
  */
 #include "journal_upkeep.h"
 
@@ -22,7 +18,6 @@
 
 #include <mosquitto.h>
 #include <mosquitto_broker.h>
-#include <sqlite3.h>
 
 #include "logging.h"
 #include "plugin.h"
@@ -103,71 +98,23 @@ void ck_plugin_journal_read_ack(struct ck_plugin_journal *j)
 	j->st.acked_seq = seq;
 }
 
-static int64_t query_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static int64_t file_size(const char *path)
-{
-	struct stat sb;
-
-	return path && stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0;
-}
-
-/* Refreshes the size figures; cheap (header fields and two stat calls). */
+/* Refreshes the size figures from the writer's own bookkeeping. */
 static void measure(struct ck_plugin_journal *j)
 {
-	if (j->db) {
-		int64_t pages = query_int(j->db, "PRAGMA page_count");
-		int64_t free_pages = query_int(j->db, "PRAGMA freelist_count");
-		if (pages >= 0 && free_pages >= 0) {
-			j->st.used_bytes = (pages - free_pages) * j->page_size;
-			j->st.file_bytes = pages * j->page_size;
-		}
-	}
-	j->st.wal_bytes = file_size(j->wal_path);
-}
-
-/* The highest sequence to delete now, 0 for none. */
-static int64_t prune_bound(struct ck_plugin_journal *j, int64_t cutoff_ms)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t bound = 0;
-
-	if (sqlite3_prepare_v2(j->db,
-	                       "SELECT seq, received_ms FROM journal WHERE seq <= ?1 "
-	                       "ORDER BY seq LIMIT ?2",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return 0; /* The newest row is never deleted: numbering continues from it after a
-		           * restart (see continue_numbering in journal.c). */
-	int64_t upto = j->st.acked_seq < j->st.last_seq ? j->st.acked_seq : j->st.last_seq - 1;
-	sqlite3_bind_int64(st, 1, upto);
-	sqlite3_bind_int(st, 2, CK_JOURNAL_PRUNE_CHUNK);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (sqlite3_column_int64(st, 1) >= cutoff_ms)
-			break;
-		bound = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	return bound;
+	if (j->w.dirfd < 0)
+		return;
+	j->st.used_bytes = j->w.total_bytes;
+	j->st.segments = (int64_t)j->w.n_segs;
 }
 
 static void prune(struct ck_plugin_journal *j)
 {
-	if (!j->db || j->st.acked_seq <= 0 || j->failing == CK_JCAUSE_CORRUPT)
+	if (j->w.dirfd < 0 || j->st.acked_seq <= 0)
 		return;
 	if (j->st.acked_seq > j->st.last_seq) {
-		/* clickd acknowledged rows this journal never had: it was replaced
-		 * or lost its tail. Deleting by that number could remove rows
-		 * clickd has not seen. */
+		/* clickd acknowledged records this journal never had: it was
+		 * replaced or lost its tail. Pruning by that number could remove
+		 * records clickd has not seen. */
 		if (!j->prune_warned)
 			ck_plugin_log(MOSQ_LOG_WARNING,
 			              "%s acknowledges sequence %" PRId64 " but %s ends at %" PRId64
@@ -176,43 +123,28 @@ static void prune(struct ck_plugin_journal *j)
 		j->prune_warned = true;
 		return;
 	}
-	measure(j);
-	bool pressure = j->st.used_bytes * 100 >= j->cfg.max_bytes * CK_JOURNAL_PRESSURE_PCT;
-	int64_t cutoff = pressure ? INT64_MAX : wall_clock_ms() - j->cfg.retention_s * 1000;
-	int64_t bound = prune_bound(j, cutoff);
-	if (bound <= 0)
-		return;
-	sqlite3_stmt *st = NULL;
-	sqlite3_busy_timeout(j->db, 0); /* never wait for clickd here */
-	int rc = sqlite3_prepare_v2(j->db, "DELETE FROM journal WHERE seq <= ?1", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, bound);
-		rc = sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	sqlite3_busy_timeout(j->db, j->failing == CK_JCAUSE_LOCKED ? CK_JOURNAL_BUSY_RETRY_MS
-	                                                           : CK_JOURNAL_BUSY_TIMEOUT_MS);
-	if (rc == SQLITE_DONE) {
-		j->st.pruned_rows += (uint64_t)sqlite3_changes(j->db);
-		j->stats_dirty = true;
+	int64_t removed = 0;
+	int64_t cutoff = wall_clock_ms() - j->cfg.retention_s * 1000;
+	if (ck_journal_writer_prune(&j->w, j->st.acked_seq, cutoff, &removed) != 0) {
+		if (!j->prune_warned)
+			ck_plugin_log(MOSQ_LOG_WARNING, "cannot prune %s: %s", j->path, j->w.err);
+		j->prune_warned = true;
+	} else {
 		j->prune_warned = false;
-		return;
 	}
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return; /* clickd is in a batch; next tick */
-	if (!j->prune_warned)
-		ck_plugin_log(MOSQ_LOG_WARNING, "cannot prune %s: %s", j->path,
-		              sqlite3_errmsg(j->db));
-	j->prune_warned = true;
+	if (removed > 0) {
+		j->st.pruned_rows += (uint64_t)removed;
+		j->stats_dirty = true;
+	}
 }
 
 static void reopen_if_due(struct ck_plugin_journal *j, int64_t now)
 {
-	bool bad = !j->db || j->failing == CK_JCAUSE_CORRUPT || j->failing == CK_JCAUSE_IO;
+	bool bad = j->w.dirfd < 0 || j->w.broken;
 	if (!bad || now < j->next_reopen_ms)
 		return;
 	j->next_reopen_ms = now + CK_JOURNAL_REOPEN_MS;
-	bool was_closed = !j->db;
+	bool was_closed = j->w.dirfd < 0;
 	if (ck_plugin_journal_reopen(j) == 0) {
 		if (was_closed)
 			ck_plugin_log(MOSQ_LOG_NOTICE,
@@ -232,17 +164,16 @@ static int write_stats(struct ck_plugin_journal *j)
 	int64_t now = wall_clock_ms();
 	int64_t since =
 	    j->failing == CK_JCAUSE_NONE ? 0 : now - (monotonic_ms() - j->failing_since_ms);
-	int n = snprintf(text, sizeof(text),
-	                 STATS_HEADER
-	                 "written_ms %" PRId64 "\nsync %s\nmax_bytes %" PRId64
+	int n = snprintf(
+	    text, sizeof(text),
+	    STATS_HEADER "written_ms %" PRId64 "\nsync %s\nmax_bytes %" PRId64
 	                 "\nretention_s %" PRId64 "\nfailing %s\nfailing_since_ms %" PRId64
 	                 "\nappends %" PRIu64 "\nappend_bytes %" PRIu64 "\npruned_rows %" PRIu64
-	                 "\nused_bytes %" PRId64 "\nfile_bytes %" PRId64 "\nwal_bytes %" PRId64
-	                 "\nlast_seq %" PRId64 "\nacked_seq %" PRId64 "\n",
-	                 now, j->cfg.sync_full ? "full" : "normal", j->cfg.max_bytes,
-	                 j->cfg.retention_s, ck_plugin_journal_cause_name(j->failing), since,
-	                 j->st.appends, j->st.append_bytes, j->st.pruned_rows, j->st.used_bytes,
-	                 j->st.file_bytes, j->st.wal_bytes, j->st.last_seq, j->st.acked_seq);
+	                 "\nused_bytes %" PRId64 "\nsegments %" PRId64 "\nlast_seq %" PRId64
+	                 "\nacked_seq %" PRId64 "\n",
+	    now, j->cfg.sync_full ? "full" : "normal", j->cfg.max_bytes, j->cfg.retention_s,
+	    ck_plugin_journal_cause_name(j->failing), since, j->st.appends, j->st.append_bytes,
+	    j->st.pruned_rows, j->st.used_bytes, j->st.segments, j->st.last_seq, j->st.acked_seq);
 	for (int c = CK_JCAUSE_NONE + 1; c < CK_JCAUSE_COUNT && n > 0 && (size_t)n < sizeof(text);
 	     c++)
 		n += snprintf(text + n, sizeof(text) - (size_t)n, "failures_%s %" PRIu64 "\n",

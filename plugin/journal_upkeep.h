@@ -1,11 +1,11 @@
 /*
  * Journal upkeep on mosquitto's tick: reopening a journal that could not be
- * opened or went bad, learning how far clickd has acknowledged the journal
- * (DATA/journal.ack, written by clickd after it commits its cursor),
- * pruning acknowledged rows in small chunks, and writing the counters to
- * DATA/plugin.stats for clickd's /metrics. Every step is bounded so that
- * the broker thread is never held for long: a prune deletes at most
- * CK_JOURNAL_PRUNE_CHUNK rows and never waits for a lock.
+ * opened or went bad (locked, corrupt, a failed write), learning how far
+ * clickd has acknowledged the journal (DATA/journal.ack, written by clickd
+ * after it commits its cursor), pruning acknowledged segments, and writing
+ * the counters to DATA/plugin.stats for clickd's /metrics. Every step is
+ * bounded so that the broker thread is never held for long: a prune
+ * removes at most CK_JOURNAL_PRUNE_MAX segments and never waits.
  */
 #ifndef CK_PLUGIN_JOURNAL_UPKEEP_H
 #define CK_PLUGIN_JOURNAL_UPKEEP_H
@@ -15,14 +15,10 @@
 
 #include "journal.h"
 
-#define CK_JOURNAL_UPKEEP_MS   250   /* prune and re-read the ack this often at most */
-#define CK_JOURNAL_STATS_MS    1000  /* write plugin.stats at most this often */
-#define CK_JOURNAL_STATS_IDLE  10000 /* and at least this often */
-#define CK_JOURNAL_REOPEN_MS   5000  /* retry a journal that is closed or corrupt */
-#define CK_JOURNAL_PRUNE_CHUNK 500   /* rows per prune transaction */
-/* Acknowledged rows are pruned regardless of retention above this share
- * of max_bytes, in percent. */
-#define CK_JOURNAL_PRESSURE_PCT 90
+#define CK_JOURNAL_UPKEEP_MS  250   /* prune and re-read the ack this often at most */
+#define CK_JOURNAL_STATS_MS   1000  /* write plugin.stats at most this often */
+#define CK_JOURNAL_STATS_IDLE 10000 /* and at least this often */
+#define CK_JOURNAL_REOPEN_MS  1000  /* retry a journal that is closed, locked or corrupt */
 
 /*
  * Parses the acknowledgement file's text ("clickd-journal-ack 1\nacked

@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential cmake ninja-build pkg-config clang clang-format \
 libclang-rt-14-dev \
 mosquitto mosquitto-clients libmosquitto-dev mosquitto-dev \
-libssl-dev openssl libsqlite3-dev sqlite3 libcjson-dev libmicrohttpd-dev \
+libssl-dev openssl zlib1g-dev libsqlite3-dev sqlite3 libcjson-dev libmicrohttpd-dev \
 libcurl4-openssl-dev python3 python3-aiosmtpd ca-certificates procps iproute2 \
 libevdev-dev libgpiod-dev libargon2-dev liblua5.4-dev \
 chromium chromium-driver nodejs"

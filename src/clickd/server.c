@@ -39,32 +39,33 @@
 #include "engine/escalator.h"
 #include "engine/ingest.h"
 #include "engine/rules.h"
+#include "journal/reader.h"
+#include "journal/writer.h"
 #include "http/http.h"
 #include "registry/ca.h"
 #include "registry/snapshot.h"
 #include "registry/trust.h"
 #include "store/store.h"
 
-#define JOURNAL_FILE   "journal.db"
+#define JOURNAL_DIR    "journal"
+#define LEGACY_JOURNAL "journal.db" /* the SQLite journal of earlier versions */
 #define STORE_FILE     "clickd.db"
 #define SNAPSHOT_FILE  "registry.snapshot"
 #define RETRY_MS       1000
 #define PROBE_MS       50
-#define CHECKPOINT_MS  500
-#define SETTLE_MS      20
-#define DRAIN_SLICE    16 /* batches (of CK_INGEST_BATCH rows) per turn of the loop */
-#define SETTLE_LATE_MS 250
+#define DRAIN_SLICE    16   /* batches (of CK_INGEST_BATCH rows) per turn of the loop */
 #define ACK_MS         100  /* journal.ack at most this often */
 #define ACK_FULL_MS    1000 /* ... and with --journal-sync full */
 
 struct server {
 	const struct ck_options *opt;
-	char path[6][4096]; /* store, journal, snapshot, ca dir, plugin stats, store WAL */
+	char path[6][4096]; /* store, journal dir, snapshot, ca dir, plugin stats, store WAL */
 	char token[128];
 	char endpoint_host[256];
 	struct ck_ca *ca;
-	struct ck_store *store;      /* loop thread */
-	struct ck_store *http_store; /* HTTP thread */
+	struct ck_store *store;           /* loop thread */
+	struct ck_journal_reader journal; /* loop thread */
+	struct ck_store *http_store;      /* HTTP thread */
 	struct ck_rules *rules;
 	struct ck_broker *broker;
 	struct ck_http *http;
@@ -79,8 +80,6 @@ struct server {
 	char endpoint_hosts[2][256];
 	int epfd, sigfd, inofd, timerfd, rulesfd;
 	int64_t restart_at, retry_at; /* 0 when not due */
-	int64_t checkpoint_at;
-	int64_t settle_at[2]; /* re-checks after journal activity; 0 when not due */
 	struct ck_ingest_stats stats;
 	struct ck_ingest_config ingest_cfg;
 	int64_t acked, acked_at; /* last journal.ack written (-1: none yet), when (monotonic) */
@@ -252,6 +251,101 @@ static int setup_certificates(struct server *sv, char *err, size_t err_len)
 	return ck_ca_issue_server(sv->ca, hosts, 4, err, err_len);
 }
 
+/* The import of an older version's SQLite journal (import_legacy). */
+struct import {
+	struct ck_journal_writer w;
+	int64_t skip; /* rows an interrupted earlier import already copied */
+	int64_t copied;
+};
+
+static int import_row(const struct ck_journal_row *row, void *ctx)
+{
+	struct import *im = ctx;
+
+	if (im->skip > 0) {
+		im->skip--;
+		return 0;
+	}
+	int rc = ck_journal_writer_append(&im->w, row, now_ms(), NULL);
+	if (rc == -EINVAL) {
+		ck_warn("clickd", "old journal row %lld cannot be a journal record; skipped",
+		        (long long)row->seq);
+		return 0;
+	}
+	im->copied += rc == 0;
+	return rc;
+}
+
+/*
+ * Carries the rows an earlier version's DATA/journal.db holds beyond the
+ * store's cursor into the journal directory, then renames the old file to
+ * journal.db.imported (kept for the operator). Runs before the broker
+ * starts, so nothing else writes either journal. A crash half-way leaves
+ * journal.db in place with some rows already copied, numbered from the
+ * cursor on; the next start skips that many, so nothing is copied twice.
+ */
+static int import_legacy(struct server *sv, char *err, size_t err_len)
+{
+	char legacy[4200], dest[4200];
+	struct ck_journal_writer_config wc = { .max_bytes = INT64_MAX / 2 };
+	struct import im = { .copied = 0 };
+	int64_t cursor = 0;
+
+	snprintf(legacy, sizeof(legacy), "%s/%s", sv->opt->data_dir, LEGACY_JOURNAL);
+	if (access(legacy, F_OK) != 0)
+		return 0;
+	int rc = ck_store_cursor_get(sv->store, CK_INGEST_CURSOR, &cursor);
+	if (rc != 0) {
+		snprintf(err, err_len, "cannot read the ingest cursor to import %s", legacy);
+		return rc;
+	}
+	ck_journal_writer_init(&im.w);
+	rc = ck_journal_writer_open(&im.w, sv->path[1], &wc, cursor, now_ms(), NULL);
+	if (rc == 0) {
+		im.skip = im.w.last_seq - cursor;
+		rc = ck_store_legacy_journal_read(legacy, cursor, import_row, &im);
+		if (rc >= 0)
+			rc = ck_journal_writer_sync(&im.w);
+	}
+	if (rc < 0) {
+		snprintf(err, err_len, "cannot import %s into %s: %s", legacy, sv->path[1],
+		         im.w.err[0] ? im.w.err : "the old journal cannot be read");
+		ck_journal_writer_close(&im.w);
+		return rc;
+	}
+	ck_info("clickd", "imported %lld unprocessed rows of %s into %s", (long long)im.copied,
+	        legacy, sv->path[1]);
+	ck_journal_writer_close(&im.w);
+	snprintf(dest, sizeof(dest), "%s.imported", legacy);
+	if (rename(legacy, dest) != 0) {
+		snprintf(err, err_len, "imported %s but cannot rename it: %s", legacy,
+		         strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Opens the journal directory for reading, refusing a damaged one, after
+ * carrying over an older version's journal. */
+static int setup_journal(struct server *sv, char *err, size_t err_len)
+{
+	char why[400];
+	int rc = ck_journal_reader_open(&sv->journal, sv->path[1]);
+
+	if (rc != 0) {
+		snprintf(err, err_len, "cannot open the journal %s: %s", sv->path[1],
+		         strerror(-rc));
+		return rc;
+	}
+	if ((rc = ck_journal_reader_check(&sv->journal, why, sizeof(why))) != 0) {
+		snprintf(err, err_len,
+		         "the journal is damaged: %s (see \"Journal\" in docs/operators-guide.md)",
+		         why);
+		return rc;
+	}
+	return import_legacy(sv, err, err_len);
+}
+
 static int setup(struct server *sv, char *err, size_t err_len)
 {
 	const struct ck_options *opt = sv->opt;
@@ -260,7 +354,7 @@ static int setup(struct server *sv, char *err, size_t err_len)
 	int rc;
 
 	snprintf(sv->path[0], sizeof(sv->path[0]), "%s/%s", dir, STORE_FILE);
-	snprintf(sv->path[1], sizeof(sv->path[1]), "%s/%s", dir, JOURNAL_FILE);
+	snprintf(sv->path[1], sizeof(sv->path[1]), "%s/%s", dir, JOURNAL_DIR);
 	snprintf(sv->path[2], sizeof(sv->path[2]), "%s/%s", dir, SNAPSHOT_FILE);
 	snprintf(sv->path[3], sizeof(sv->path[3]), "%s/ca", dir);
 	snprintf(sv->path[4], sizeof(sv->path[4]), "%s/plugin.stats", dir);
@@ -288,10 +382,8 @@ static int setup(struct server *sv, char *err, size_t err_len)
 	if ((rc = ck_store_open_sqlite(sv->path[0], &sv->store, err, err_len)) != 0 ||
 	    (rc = ck_store_open_sqlite(sv->path[0], &sv->http_store, err, err_len)) != 0)
 		return rc;
-	if ((rc = ck_store_attach_journal(sv->store, sv->path[1])) != 0) {
-		snprintf(err, err_len, "cannot open the journal %s", sv->path[1]);
+	if ((rc = setup_journal(sv, err, err_len)) != 0)
 		return rc;
-	}
 	if ((rc = setup_trust(sv, err, err_len)) != 0)
 		return rc;
 	if ((rc = ck_snapshot_write(sv->store, sv->path[2])) != 0) {
@@ -425,10 +517,11 @@ static int setup_loop(struct server *sv, char *err, size_t err_len)
 		snprintf(err, err_len, "cannot set up the event loop: %s", strerror(errno));
 		return -EIO;
 	}
-	/* WAL commits modify journal.db-wal; a checkpoint modifies journal.db. */
-	if (inotify_add_watch(sv->inofd, sv->opt->data_dir,
-	                      IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
-		snprintf(err, err_len, "cannot watch %s: %s", sv->opt->data_dir, strerror(errno));
+	/* The plugin's appends modify the newest segment; a new segment is a
+	 * create. The event comes after the write, so a drain it wakes sees
+	 * the record. */
+	if (inotify_add_watch(sv->inofd, sv->path[1], IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
+		snprintf(err, err_len, "cannot watch %s: %s", sv->path[1], strerror(errno));
 		return -errno;
 	}
 	int fds[] = { sv->sigfd, sv->inofd, sv->timerfd, sv->rulesfd };
@@ -446,10 +539,10 @@ static int setup_loop(struct server *sv, char *err, size_t err_len)
 static void arm_timer(struct server *sv)
 {
 	int64_t now = mono_ms(), due = 0;
-	int64_t cand[5] = { sv->restart_at, sv->retry_at,
-		            ck_broker_state(sv->broker) == CK_BROKER_STARTING ? now + PROBE_MS : 0,
-		            sv->settle_at[0], sv->settle_at[1] };
-	for (int i = 0; i < 5; i++)
+	int64_t cand[3] = { sv->restart_at, sv->retry_at,
+		            ck_broker_state(sv->broker) == CK_BROKER_STARTING ? now + PROBE_MS
+		                                                              : 0 };
+	for (int i = 0; i < 3; i++)
 		if (cand[i] && (!due || cand[i] < due))
 			due = cand[i];
 	struct itimerspec its = { 0 };
@@ -501,17 +594,6 @@ static void acknowledge(struct server *sv)
  * (signals, the broker, rule changes) in between, by asking the timer to
  * come back at once.
  */
-/* A passive journal checkpoint at most every CHECKPOINT_MS, from clickd's
- * thread instead of the broker's (see plugin/journal.h). */
-static void checkpoint(struct server *sv)
-{
-	int64_t now = mono_ms();
-	if (now - sv->checkpoint_at < CHECKPOINT_MS)
-		return;
-	sv->checkpoint_at = now;
-	ck_store_journal_checkpoint(sv->store);
-}
-
 static void drain_journal(struct server *sv)
 {
 	int64_t enqueued = sv->stats.enqueued, processed = sv->stats.processed;
@@ -520,15 +602,14 @@ static void drain_journal(struct server *sv)
 			sv->retry_at = mono_ms();
 			break;
 		}
-		int n = ck_ingest_batch(sv->store, sv->rules, &sv->ingest_cfg, CK_INGEST_BATCH,
-		                        now_ms(), &sv->stats);
+		int n = ck_ingest_batch(sv->store, &sv->journal, sv->rules, &sv->ingest_cfg,
+		                        CK_INGEST_BATCH, now_ms(), &sv->stats);
 		if (n < 0) {
 			sv->retry_at = mono_ms() + RETRY_MS;
 			return;
 		}
 		if (n == 0) {
 			acknowledge(sv);
-			checkpoint(sv);
 			break;
 		}
 		ck_debug("ingest", "processed %d journal rows", n);
@@ -537,20 +618,6 @@ static void drain_journal(struct server *sv)
 		ck_courier_wake(sv->courier);
 	if (sv->stats.processed != processed)
 		ck_http_notify(sv->http); /* live updates: calls may have changed */
-}
-
-/*
- * The plugin's commit writes journal.db-wal (an inotify event) and only then
- * updates the WAL index in shared memory (no event), so a drain woken by the
- * write can miss the commit that caused it. After journal activity clickd
- * therefore looks again SETTLE_MS and SETTLE_LATE_MS later; an idle journal
- * causes no wake-ups at all.
- */
-static void schedule_settle(struct server *sv)
-{
-	int64_t now = mono_ms();
-	sv->settle_at[0] = now + SETTLE_MS;
-	sv->settle_at[1] = now + SETTLE_LATE_MS;
 }
 
 static void reload_rules(struct server *sv)
@@ -596,12 +663,6 @@ static void on_timer(struct server *sv)
 		sv->retry_at = 0;
 		drain = true;
 	}
-	for (int i = 0; i < 2; i++) {
-		if (sv->settle_at[i] && now >= sv->settle_at[i]) {
-			sv->settle_at[i] = 0;
-			drain = true;
-		}
-	}
 	if (drain)
 		drain_journal(sv);
 	ck_broker_probe(sv->broker);
@@ -612,15 +673,8 @@ static bool on_inotify(struct server *sv)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool journal = false;
-	ssize_t n;
-	while ((n = read(sv->inofd, buf, sizeof(buf))) > 0) {
-		for (char *p = buf; p < buf + n;) {
-			struct inotify_event *ev = (struct inotify_event *)p;
-			if (ev->len && strncmp(ev->name, JOURNAL_FILE, strlen(JOURNAL_FILE)) == 0)
-				journal = true;
-			p += sizeof(*ev) + ev->len;
-		}
-	}
+	while (read(sv->inofd, buf, sizeof(buf)) > 0)
+		journal = true; /* only the journal directory is watched */
 	return journal;
 }
 
@@ -662,10 +716,8 @@ static int loop(struct server *sv)
 				journal = true;
 			}
 		}
-		if (journal) {
+		if (journal)
 			drain_journal(sv);
-			schedule_settle(sv);
-		}
 	}
 }
 
@@ -682,6 +734,7 @@ static void teardown(struct server *sv)
 	ck_rules_free(sv->rules);
 	ck_store_close(sv->store);
 	ck_store_close(sv->http_store);
+	ck_journal_reader_close(&sv->journal);
 	ck_ca_free(sv->ca);
 	int fds[] = { sv->epfd, sv->sigfd, sv->inofd, sv->timerfd, sv->rulesfd };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -693,7 +746,7 @@ int ck_server_run(const struct ck_options *opt)
 {
 	/* acked -1: the first drain writes journal.ack even for cursor 0, so a
 	 * file left by an earlier store never outlives it. */
-	struct server sv = { .opt = opt, .acked = -1 };
+	struct server sv = { .opt = opt, .acked = -1, .journal = { .fd = -1, .dirfd = -1 } };
 	sv.ingest_cfg.dedup_window_ms = opt->dedup_window_ms;
 	sv.ingest_cfg.account_id = opt->account_id;
 	char err[512] = "";

@@ -470,7 +470,7 @@ static int ingest_row(const struct ck_journal_row *row, void *ctx)
 	return rc;
 }
 
-int ck_ingest_batch(struct ck_store *s, const struct ck_rules *rules,
+int ck_ingest_batch(struct ck_store *s, struct ck_journal_reader *jr, const struct ck_rules *rules,
                     const struct ck_ingest_config *cfg, int max, int64_t now_ms,
                     struct ck_ingest_stats *stats)
 {
@@ -485,7 +485,9 @@ int ck_ingest_batch(struct ck_store *s, const struct ck_rules *rules,
 	if (rc != 0)
 		goto fail;
 	b.last_seq = cursor;
-	rc = ck_store_journal_read(s, cursor, max, ingest_row, &b);
+	rc = ck_journal_reader_read(jr, cursor, max, ingest_row, &b);
+	if (jr->warned)
+		ck_error("ingest", "%s", jr->warn);
 	if (rc < 0)
 		goto fail;
 	if (rc == 0) {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "engine/rules.h"
+#include "journal/reader.h"
 #include "store/store.h"
 
 #define CK_INGEST_CURSOR "ingest" /* name of the cursor row */
@@ -44,13 +45,13 @@ struct ck_ingest_stats {
 };
 
 /*
- * Processes at most max journal rows in one transaction. s must have the
- * journal attached (ck_store_attach_journal). now_ms is the clock for
- * creation times. Adds to *stats. Returns the number of rows processed (0
- * when the journal holds nothing new), or a negative errno after rolling
- * back (nothing of the batch is kept; the caller retries later).
+ * Processes at most max journal records after the store's cursor, read
+ * from jr, in one store transaction. now_ms is the clock for creation
+ * times. Adds to *stats. Returns the number of records processed (0 when
+ * the journal holds nothing new), or a negative errno after rolling back
+ * (nothing of the batch is kept; the caller retries later).
  */
-int ck_ingest_batch(struct ck_store *s, const struct ck_rules *rules,
+int ck_ingest_batch(struct ck_store *s, struct ck_journal_reader *jr, const struct ck_rules *rules,
                     const struct ck_ingest_config *cfg, int max, int64_t now_ms,
                     struct ck_ingest_stats *stats);
 

@@ -4,15 +4,18 @@
  * its end at the rate so far.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cost/usage.h"
 #include "http/api_int.h"
+#include "journal/segment.h"
 #include "store/store_usage.h"
 
 static int days_in_month(int year, int month)
@@ -76,15 +79,10 @@ static void add_aws(const struct ck_api_env *env, const cJSON *totals, const cJS
 	cJSON_AddStringToObject(aws, "forecast", buf);
 }
 
-/* Bytes of the store and the journal (with their WAL files), now. */
+/* Bytes of the store (with its WAL file) and of the journal's segments, now. */
 static void add_storage(const struct ck_api_env *env, cJSON *doc)
 {
-	static const char *const files[][2] = {
-		{ "store", "clickd.db" },
-		{ "store", "clickd.db-wal" },
-		{ "journal", "journal.db" },
-		{ "journal", "journal.db-wal" },
-	};
+	static const char *const store_files[] = { "clickd.db", "clickd.db-wal" };
 	char dir[4096], path[4200];
 	snprintf(dir, sizeof(dir), "%s", env->snapshot_path ? env->snapshot_path : "");
 	char *slash = strrchr(dir, '/');
@@ -92,16 +90,22 @@ static void add_storage(const struct ck_api_env *env, cJSON *doc)
 		return;
 	*slash = '\0';
 	double store = 0, journal = 0;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	for (size_t i = 0; i < sizeof(store_files) / sizeof(store_files[0]); i++) {
 		struct stat st;
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i][1]);
-		if (stat(path, &st) != 0)
-			continue;
-		if (strcmp(files[i][0], "store") == 0)
+		snprintf(path, sizeof(path), "%s/%s", dir, store_files[i]);
+		if (stat(path, &st) == 0)
 			store += (double)st.st_size;
-		else
-			journal += (double)st.st_size;
 	}
+	snprintf(path, sizeof(path), "%s/journal", dir);
+	int jfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct ck_journal_seg *segs = NULL;
+	size_t n = 0;
+	if (jfd >= 0 && ck_journal_seg_list(jfd, &segs, &n) == 0)
+		for (size_t i = 0; i < n; i++)
+			journal += (double)segs[i].size;
+	free(segs);
+	if (jfd >= 0)
+		close(jfd);
 	cJSON *s = cJSON_AddObjectToObject(doc, "storageBytes");
 	cJSON_AddNumberToObject(s, "store", store);
 	cJSON_AddNumberToObject(s, "journal", journal);

@@ -377,14 +377,3 @@ const char *const ck_store_migrations[] = {
 
 const int ck_store_n_migrations =
     (int)(sizeof(ck_store_migrations) / sizeof(ck_store_migrations[0]));
-
-const char ck_store_journal_schema[] = "CREATE TABLE IF NOT EXISTS journal("
-                                       "  seq INTEGER PRIMARY KEY,"
-                                       "  received_ms INTEGER NOT NULL,"
-                                       "  client_id TEXT NOT NULL,"
-                                       "  thing TEXT NOT NULL,"
-                                       "  topic TEXT NOT NULL,"
-                                       "  qos INTEGER NOT NULL,"
-                                       "  retain INTEGER NOT NULL,"
-                                       "  payload BLOB,"
-                                       "  payload_size INTEGER NOT NULL);";

@@ -27,10 +27,6 @@ struct ck_store {
 	struct ck_sq_cached cache[CK_SQ_CACHE];
 	int n_cache;
 	int version;
-	/* The broker's journal, on a connection of its own: a write transaction
-	 * on db must not lock journal.db, or the broker's appends would wait for
-	 * every ingest batch. Only read, after creating its table. */
-	sqlite3 *journal;
 	/* Queues (store_queues.c): a message became receivable in the current
 	 * transaction; the WAL hook tells the listener after the commit. */
 	bool queue_dirty;
@@ -40,8 +36,6 @@ struct ck_store {
 /* Schema migrations, oldest first (migrations.c); entry i moves version i to i + 1. */
 extern const char *const ck_store_migrations[];
 extern const int ck_store_n_migrations;
-/* The journal table as the broker plugin creates it. */
-extern const char ck_store_journal_schema[];
 
 /* Logs the connection's error for what and returns -EIO. */
 int ck_sq_fail(struct ck_store *s, const char *what);

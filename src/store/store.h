@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/name.h"
+#include "journal/record.h"
 
 struct ck_store;
 
@@ -99,39 +100,13 @@ int ck_store_commit(struct ck_store *s);
 int ck_store_rollback(struct ck_store *s);
 
 /*
- * Attaches the journal database at path as the read source for
- * ck_store_journal_read(). Creates it with the journal schema when missing.
+ * Calls fn for each row of an SQLite journal left by an older version
+ * (DATA/journal.db) with seq > after, in order; the row is borrowed for
+ * the call. fn returning non-zero stops and is returned. Otherwise returns
+ * the number of rows, or -EIO when the file cannot be read.
  */
-int ck_store_attach_journal(struct ck_store *s, const char *path);
-
-struct ck_journal_row {
-	int64_t seq;
-	int64_t received_ms;
-	const char *client_id;
-	const char *thing;
-	const char *topic;
-	int qos;
-	bool retain;
-	const uint8_t *payload; /* NULL when the journal did not keep it */
-	size_t payload_len;
-	int64_t payload_size;
-};
-
-/*
- * Calls fn for each journal row with seq > after, in order, at most limit
- * rows. Row fields are borrowed for the duration of the call. fn returning
- * non-zero stops the scan and that value is returned. Otherwise returns the
- * number of rows seen (>= 0).
- */
-/*
- * Runs a passive WAL checkpoint on the journal (copies committed pages into
- * journal.db without blocking the broker's appends), so that the broker's
- * own thread rarely has to. Returns 0 or -EIO.
- */
-int ck_store_journal_checkpoint(struct ck_store *s);
-
-int ck_store_journal_read(struct ck_store *s, int64_t after, int limit,
-                          int (*fn)(const struct ck_journal_row *row, void *ctx), void *ctx);
+int ck_store_legacy_journal_read(const char *path, int64_t after,
+                                 int (*fn)(const struct ck_journal_row *row, void *ctx), void *ctx);
 
 int ck_store_cursor_get(struct ck_store *s, const char *name, int64_t *out);
 int ck_store_cursor_set(struct ck_store *s, const char *name, int64_t value);

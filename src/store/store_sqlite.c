@@ -3,10 +3,9 @@
  * WAL mode with synchronous=NORMAL: a committed transaction survives the
  * crash of any process. Schema changes are numbered migrations tracked in
  * PRAGMA user_version; a database newer than this program is refused rather
- * than guessed at. The journal written by the broker plugin is read through
- * a second connection, so that a write transaction on the store never locks
- * the journal the broker appends to; the cursor and the effects still commit
- * together, in the store.
+ * than guessed at. The journal the broker plugin writes is not SQLite
+ * (src/journal/); only a journal.db left by an older version is read here,
+ * once, to carry its unprocessed rows over.
  */
 #include "store/store.h"
 
@@ -98,7 +97,6 @@ void ck_store_close(struct ck_store *s)
 		return;
 	ck_sq_cache_clear(s);
 	sqlite3_close_v2(s->db);
-	sqlite3_close_v2(s->journal);
 	free(s);
 }
 
@@ -122,55 +120,30 @@ int ck_store_rollback(struct ck_store *s)
 	return ck_sq_exec(s, "ROLLBACK");
 }
 
-int ck_store_attach_journal(struct ck_store *s, const char *path)
+int ck_store_legacy_journal_read(const char *path, int64_t after,
+                                 int (*fn)(const struct ck_journal_row *row, void *ctx), void *ctx)
 {
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-	char *msg = NULL;
-	if (sqlite3_open_v2(path, &s->journal, flags, NULL) != SQLITE_OK) {
-		ck_error("store", "cannot open the journal %s: %s", path,
-		         s->journal ? sqlite3_errmsg(s->journal) : "out of memory");
-		return -EIO;
-	}
-	sqlite3_busy_timeout(s->journal, 5000);
-	if (sqlite3_exec(s->journal, "PRAGMA journal_mode=WAL", NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(s->journal, ck_store_journal_schema, NULL, NULL, &msg) != SQLITE_OK) {
-		ck_error("store", "cannot use the journal %s: %s", path,
-		         msg ? msg : sqlite3_errmsg(s->journal));
-		sqlite3_free(msg);
-		return -EIO;
-	}
-	return 0;
-}
-
-int ck_store_journal_checkpoint(struct ck_store *s)
-{
-	if (!s->journal)
-		return -EINVAL;
-	int rc = sqlite3_wal_checkpoint_v2(s->journal, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-		ck_warn("store", "journal checkpoint: %s", sqlite3_errmsg(s->journal));
-		return -EIO;
-	}
-	return 0;
-}
-
-int ck_store_journal_read(struct ck_store *s, int64_t after, int limit,
-                          int (*fn)(const struct ck_journal_row *row, void *ctx), void *ctx)
-{
-	if (!s->journal)
-		return -EINVAL;
+	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(s->journal,
+	int n = 0, rc;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		ck_error("store", "cannot open the old journal %s: %s", path,
+		         db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close_v2(db);
+		return -EIO;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_prepare_v2(db,
 	                       "SELECT seq, received_ms, client_id, thing, topic, qos, retain,"
-	                       " payload, payload_size FROM journal WHERE seq > ? ORDER BY seq"
-	                       " LIMIT ?",
+	                       " payload, payload_size FROM journal WHERE seq > ? ORDER BY seq",
 	                       -1, &st, NULL) != SQLITE_OK) {
-		ck_error("store", "read journal: %s", sqlite3_errmsg(s->journal));
+		ck_error("store", "read the old journal %s: %s", path, sqlite3_errmsg(db));
+		sqlite3_close_v2(db);
 		return -EIO;
 	}
 	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int(st, 2, limit);
-	int n = 0, rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct ck_journal_row row = {
 			.seq = sqlite3_column_int64(st, 0),
@@ -182,6 +155,8 @@ int ck_store_journal_read(struct ck_store *s, int64_t after, int limit,
 			.retain = sqlite3_column_int(st, 6) != 0,
 			.payload_size = sqlite3_column_int64(st, 8),
 		};
+		if (!row.client_id || !row.thing || !row.topic)
+			continue; /* NOT NULL in the old schema; a damaged row */
 		if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
 			row.payload = sqlite3_column_blob(st, 7);
 			row.payload_len = (size_t)sqlite3_column_bytes(st, 7);
@@ -192,15 +167,15 @@ int ck_store_journal_read(struct ck_store *s, int64_t after, int limit,
 		int stop = fn(&row, ctx);
 		if (stop != 0) {
 			sqlite3_finalize(st);
+			sqlite3_close_v2(db);
 			return stop;
 		}
 	}
+	if (rc != SQLITE_DONE)
+		ck_error("store", "read the old journal %s: %s", path, sqlite3_errmsg(db));
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		ck_error("store", "read journal: %s", sqlite3_errmsg(s->journal));
-		return -EIO;
-	}
-	return n;
+	sqlite3_close_v2(db);
+	return rc == SQLITE_DONE ? n : -EIO;
 }
 
 int ck_store_cursor_get(struct ck_store *s, const char *name, int64_t *out)

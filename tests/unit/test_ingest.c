@@ -14,6 +14,8 @@
 #include "ck_test.h"
 #include "engine/ingest.h"
 #include "engine/rules.h"
+#include "journal/reader.h"
+#include "journal/writer.h"
 #include "store/store.h"
 #include "store/store_calls.h"
 #include "store/store_usage.h"
@@ -21,28 +23,30 @@
 static const struct ck_ingest_config cfg = { .dedup_window_ms = 3000 };
 static char dir[] = "/tmp/ck-ingest-XXXXXX";
 static char store_path[300], journal_path[300];
+static struct ck_journal_reader jr;
 
+/* Appends a record as the plugin does: a writer opened on the journal
+ * directory for this one message (which also exercises reopening). */
 static void journal_put(const char *thing, const char *topic, const char *payload, int retain,
                         long long size)
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	CK_CHECK_INT(sqlite3_open(journal_path, &db), ==, SQLITE_OK);
-	CK_CHECK_INT(sqlite3_prepare_v2(db,
-	                                "INSERT INTO journal(received_ms, client_id, thing, topic,"
-	                                " qos, retain, payload, payload_size)"
-	                                " VALUES(1000, ?1, ?1, ?2, 1, ?3, ?4, ?5)",
-	                                -1, &st, NULL),
-	             ==, SQLITE_OK);
-	sqlite3_bind_text(st, 1, thing, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, topic, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, retain);
-	if (payload)
-		sqlite3_bind_blob(st, 4, payload, (int)strlen(payload), SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, size >= 0 ? size : (long long)strlen(payload));
-	CK_CHECK_INT(sqlite3_step(st), ==, SQLITE_DONE);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	struct ck_journal_writer w;
+	struct ck_journal_writer_config wc = { .max_bytes = 1 << 20 };
+	struct ck_journal_row row = {
+		.received_ms = 1000,
+		.client_id = thing,
+		.thing = thing,
+		.topic = topic,
+		.qos = 1,
+		.retain = retain != 0,
+		.payload = (const uint8_t *)payload,
+		.payload_len = payload ? strlen(payload) : 0,
+		.payload_size = size >= 0 ? size : (long long)strlen(payload),
+	};
+	ck_journal_writer_init(&w);
+	CK_CHECK_INT(ck_journal_writer_open(&w, journal_path, &wc, 0, 1000, NULL), ==, 0);
+	CK_CHECK_INT(ck_journal_writer_append(&w, &row, 1000, NULL), ==, 0);
+	ck_journal_writer_close(&w);
 }
 
 static int count(cJSON *items)
@@ -119,7 +123,7 @@ static void test_ingest(void)
 	char err[256];
 	CK_CHECK_INT(ck_store_open_sqlite(store_path, &s, err, sizeof(err)), ==, 0);
 	CK_CHECK_INT(ck_store_schema_version(s), >=, 1);
-	CK_CHECK_INT(ck_store_attach_journal(s, journal_path), ==, 0);
+	CK_CHECK_INT(ck_journal_reader_open(&jr, journal_path), ==, 0);
 
 	struct ck_thing t = { .name = "dock-1", .enabled = true, .created_ms = 1 };
 	t.attributes = cJSON_Parse("{\"location\":\"Dock 1\"}");
@@ -140,7 +144,7 @@ static void test_ingest(void)
 	CK_CHECK_INT(ck_rules_count(rules), ==, 1);
 
 	struct ck_ingest_stats st = { 0 };
-	CK_CHECK_INT(ck_ingest_batch(s, rules, &cfg, 10, 5000, &st), ==, 0);
+	CK_CHECK_INT(ck_ingest_batch(s, &jr, rules, &cfg, 10, 5000, &st), ==, 0);
 
 	journal_put(
 	    "dock-1", "iotbutton/dock-1",
@@ -153,9 +157,9 @@ static void test_ingest(void)
 	journal_put("dock-1", "iotbutton/dock-1", "{\"clickType\":\"SINGLE\"}", 1, -1);
 
 	/* Two batches of at most 4 rows: the cursor carries over. */
-	CK_CHECK_INT(ck_ingest_batch(s, rules, &cfg, 4, 5000, &st), ==, 4);
-	CK_CHECK_INT(ck_ingest_batch(s, rules, &cfg, 4, 5000, &st), ==, 2);
-	CK_CHECK_INT(ck_ingest_batch(s, rules, &cfg, 4, 5000, &st), ==, 0);
+	CK_CHECK_INT(ck_ingest_batch(s, &jr, rules, &cfg, 4, 5000, &st), ==, 4);
+	CK_CHECK_INT(ck_ingest_batch(s, &jr, rules, &cfg, 4, 5000, &st), ==, 2);
+	CK_CHECK_INT(ck_ingest_batch(s, &jr, rules, &cfg, 4, 5000, &st), ==, 0);
 	CK_CHECK_INT(st.processed, ==, 6);
 	CK_CHECK_INT(st.accepted, ==, 2);
 	/* Both presses announced the thing once (one second apart at most). */
@@ -235,7 +239,7 @@ static void test_ingest(void)
 		.seq = 7, .thing = "dock-1", .topic = "t", .status = CK_EVENT_ACCEPTED
 	};
 	CK_CHECK_INT(ck_store_event_put(s, &clash), ==, 0);
-	CK_CHECK(ck_ingest_batch(s, rules, &cfg, 4, 5000, &st) < 0);
+	CK_CHECK(ck_ingest_batch(s, &jr, rules, &cfg, 4, 5000, &st) < 0);
 	wos = list_workorders(s);
 	CK_CHECK_INT(count(wos), ==, 1);
 	cJSON_Delete(wos);
@@ -244,6 +248,7 @@ static void test_ingest(void)
 	CK_CHECK_INT(cursor, ==, 6);
 	ck_rules_free(rules);
 	ck_store_close(s);
+	ck_journal_reader_close(&jr);
 
 	/* Reopening runs no migration again and keeps the data. */
 	CK_CHECK_INT(ck_store_open_sqlite(store_path, &s, err, sizeof(err)), ==, 0);
@@ -256,11 +261,11 @@ static void test_basic_ingest(void)
 {
 	char path[300], jpath[300], err[256];
 	snprintf(path, sizeof(path), "%s/bi.db", dir);
-	snprintf(jpath, sizeof(jpath), "%s/bi-journal.db", dir);
+	snprintf(jpath, sizeof(jpath), "%s/bi-journal", dir);
 	snprintf(journal_path, sizeof(journal_path), "%s", jpath);
 	struct ck_store *s = NULL;
 	CK_CHECK_INT(ck_store_open_sqlite(path, &s, err, sizeof(err)), ==, 0);
-	CK_CHECK_INT(ck_store_attach_journal(s, jpath), ==, 0);
+	CK_CHECK_INT(ck_journal_reader_open(&jr, jpath), ==, 0);
 	struct ck_rule_row r = {
 		.name = "pickup",
 		.sql = "SELECT * FROM 'iotbutton/+' WHERE clickType = 'SINGLE'",
@@ -288,7 +293,7 @@ static void test_basic_ingest(void)
 	journal_put("dock-1", "$aws/rules/nosuchrule/x", "{\"clickType\":\"SINGLE\"}", 0, -1);
 	journal_put("dock-1", "anything/here", "{\"clickType\":\"SINGLE\"}", 0, -1);
 	struct ck_ingest_stats st = { 0 };
-	CK_CHECK_INT(ck_ingest_batch(s, rules, &cfg, 10, 5000, &st), ==, 3);
+	CK_CHECK_INT(ck_ingest_batch(s, &jr, rules, &cfg, 10, 5000, &st), ==, 3);
 	CK_CHECK_INT(st.workorders, ==, 1);
 	cJSON *wos = list_workorders(s);
 	CK_CHECK_INT(count(wos), ==, 1);
@@ -297,6 +302,7 @@ static void test_basic_ingest(void)
 	cJSON_Delete(wos);
 	ck_rules_free(rules);
 	ck_store_close(s);
+	ck_journal_reader_close(&jr);
 }
 
 static void test_store_refuses_newer_schema(void)
@@ -319,7 +325,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(store_path, sizeof(store_path), "%s/clickd.db", dir);
-	snprintf(journal_path, sizeof(journal_path), "%s/journal.db", dir);
+	snprintf(journal_path, sizeof(journal_path), "%s/journal", dir);
 	test_rule_validation();
 	test_ingest();
 	test_store_refuses_newer_schema();
