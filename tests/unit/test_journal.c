@@ -198,9 +198,12 @@ static void test_segments_and_prune(void)
 	CK_CHECK_INT(ck_journal_writer_append(&w, &row, 1, &seq), ==, 0);
 	CK_CHECK_INT(seq, ==, n + 1);
 	/* Everything acknowledged, below the pressure mark, all older than the
-	 * cutoff: all but the newest segment go, at most 8 per call. */
+	 * cutoff: all but the newest segment go, CK_JOURNAL_PRUNE_MAX per call. */
 	int64_t before_newest = w.segs[w.n_segs - 1].first;
-	for (int i = 0; i < 3; i++)
+	size_t left = w.n_segs;
+	CK_CHECK_INT(ck_journal_writer_prune(&w, seq, INT64_MAX, &pruned), ==, 0);
+	CK_CHECK_INT((int64_t)w.n_segs, ==, (int64_t)left - CK_JOURNAL_PRUNE_MAX);
+	for (int i = 0; i < 10; i++)
 		CK_CHECK_INT(ck_journal_writer_prune(&w, seq, INT64_MAX, &pruned), ==, 0);
 	CK_CHECK_INT((int64_t)w.n_segs, ==, 1);
 	CK_CHECK_INT(w.segs[0].first, ==, before_newest);
