@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 struct ck_broker_config {
-	const char *data_dir;       /* holds ca/, journal.db, registry.snapshot */
+	const char *data_dir;       /* holds ca/, journal/, registry.snapshot */
 	const char *mosquitto_path; /* the broker binary */
 	const char *plugin_path;    /* clickd_plugin.so */
 	const char *mqtt_addr;      /* device listener address, e.g. "0.0.0.0" */
