@@ -272,29 +272,17 @@ static void note_success(struct ck_plugin_journal *j)
 	j->failing_refused = 0;
 }
 
-int ck_plugin_journal_append(struct ck_plugin_journal *j, const struct ck_plugin_journal_entry *e,
+int ck_plugin_journal_append(struct ck_plugin_journal *j, const struct ck_journal_row *row,
                              enum ck_journal_cause *cause)
 {
 	enum ck_journal_cause why = CK_JCAUSE_NONE;
-	bool kept = e->payload_size <= CK_JOURNAL_PAYLOAD_CAP;
-	struct ck_journal_row row = {
-		.received_ms = e->received_ms,
-		.client_id = e->client_id,
-		.thing = e->thing,
-		.topic = e->topic,
-		.qos = e->qos,
-		.retain = e->retain,
-		.payload = kept ? (e->payload ? e->payload : (const uint8_t *)"") : NULL,
-		.payload_len = kept ? e->payload_size : 0,
-		.payload_size = (int64_t)e->payload_size,
-	};
 
 	if (j->w.dirfd < 0) {
 		if (j->failing == CK_JCAUSE_NONE)
 			snprintf(j->errmsg, sizeof(j->errmsg), "journal is not open");
 		why = j->failing != CK_JCAUSE_NONE ? j->failing : CK_JCAUSE_IO;
 	} else {
-		int rc = ck_journal_writer_append(&j->w, &row, e->received_ms, NULL);
+		int rc = ck_journal_writer_append(&j->w, row, row->received_ms, NULL);
 		if (rc != 0) {
 			why = classify(rc);
 			snprintf(j->errmsg, sizeof(j->errmsg), "%s", j->w.err);
@@ -309,7 +297,7 @@ int ck_plugin_journal_append(struct ck_plugin_journal *j, const struct ck_plugin
 		return -EIO;
 	}
 	j->st.appends++;
-	j->st.append_bytes += e->payload_size;
+	j->st.append_bytes += (uint64_t)row->payload_size;
 	j->st.last_seq = j->w.last_seq;
 	j->stats_dirty = true;
 	note_success(j);
@@ -351,17 +339,20 @@ int ck_plugin_on_message(int event, void *event_data, void *userdata)
 		              ck_plugin_printable(id, idbuf));
 		return ck_plugin_acl_write_denied(ev->client);
 	}
-	struct ck_plugin_journal_entry e = {
+	/* A payload over CK_JOURNAL_PAYLOAD_CAP is not kept, only its size. */
+	bool kept = ev->payloadlen <= CK_JOURNAL_PAYLOAD_CAP;
+	struct ck_journal_row row = {
 		.received_ms = wall_clock_ms(),
 		.client_id = id,
 		.thing = rec->thing, /* the certificate's thing */
 		.topic = ev->topic,
 		.qos = ev->qos,
 		.retain = ev->retain,
-		.payload = ev->payload,
-		.payload_size = ev->payloadlen,
+		.payload = kept ? (ev->payload ? ev->payload : (const uint8_t *)"") : NULL,
+		.payload_len = kept ? ev->payloadlen : 0,
+		.payload_size = (int64_t)ev->payloadlen,
 	};
-	if (ck_plugin_journal_append(&p->journal, &e, NULL) != 0) {
+	if (ck_plugin_journal_append(&p->journal, &row, NULL) != 0) {
 		/* The episode was logged once by the append; per message only at
 		 * debug level. MQTT 5 clients can be told (PUBACK 0x87); 3.1.1
 		 * clients would read a plain PUBACK as success, so they are

@@ -78,18 +78,6 @@ struct ck_plugin_journal {
 	char errmsg[400]; /* last failure, for the caller to log */
 };
 
-/* One accepted device message, all fields borrowed. */
-struct ck_plugin_journal_entry {
-	int64_t received_ms;
-	const char *client_id;
-	const char *thing;
-	const char *topic;
-	int qos;
-	bool retain;
-	const void *payload;
-	size_t payload_size;
-};
-
 /* The defaults: sync normal, 1 GiB, one day of retention. */
 void ck_plugin_journal_config_init(struct ck_plugin_journal_config *cfg);
 
@@ -124,15 +112,14 @@ int ck_plugin_journal_init(struct ck_plugin_journal *j, const char *dir,
 int ck_plugin_journal_reopen(struct ck_plugin_journal *j);
 
 /*
- * Appends e, written (and with sync full synced) before returning. The
- * payload is kept when payload_size <= CK_JOURNAL_PAYLOAD_CAP, otherwise
- * only its size; payload_size is always recorded. Returns 0, or a negative
+ * Appends row (its seq is assigned here), written (and with sync full
+ * synced) before returning. Returns 0, or a negative
  * code with j->errmsg set and *cause (may be NULL) telling why; nothing was
  * appended then. Never waits. Updates the counters and the failure
  * episode, logging once when an episode starts or its cause changes and
  * once when appends succeed again.
  */
-int ck_plugin_journal_append(struct ck_plugin_journal *j, const struct ck_plugin_journal_entry *e,
+int ck_plugin_journal_append(struct ck_plugin_journal *j, const struct ck_journal_row *row,
                              enum ck_journal_cause *cause);
 
 /*
