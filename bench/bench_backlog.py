@@ -4,9 +4,10 @@ restarts while new presses keep arriving. Measures how fast it drains the
 journal, against the goal of ten times the arrival rate (1,000/s).
 
 The hour of presses is written straight into the journal in the plugin's
-row format (360,000 rows over the last hour, each a distinct button press
-with its own seq): pressing them through the broker would take the hour
-being simulated. The presses that arrive during the drain are real: a
+segment format (tests/integration/journal_file.py; 360,000 records over the
+last hour, each a distinct button press with its own seq) while both clickd
+and its broker are down: pressing them through the broker would take the
+hour being simulated. The presses that arrive during the drain are real: a
 `clickbtn swarm` at 100 presses/s through mosquitto and the plugin.
 
     cmake --preset release && cmake --build --preset release
@@ -14,6 +15,7 @@ being simulated. The presses that arrive during the drain are real: a
 """
 
 import argparse
+import fcntl
 import json
 import os
 import signal
@@ -26,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 os.environ.setdefault("CK_BIN_DIR", os.path.join(HERE, "..", "build", "release"))
 
+import journal_file  # noqa: E402
 from harness import BIN, Site, wait_for  # noqa: E402
 
 
@@ -36,6 +39,69 @@ def count(site, sql):
         return db.execute(sql).fetchone()[0]
     finally:
         db.close()
+
+
+def stop_broker(site):
+    """Ends the broker clickd left behind and waits until it is gone."""
+    pid = site.broker_pid()
+    if not pid:
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+
+    def gone():
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+        except OSError:
+            return True
+    wait_for("the broker to exit", gone, timeout=15)
+
+
+def fill_journal(site, backlog, rate, things):
+    """Appends backlog presses, received over the last backlog/rate seconds,
+    to the journal as the plugin would have written them: segments of at
+    most 16 MiB, each named by its first sequence, numbered on from the
+    newest record (or clickd's acknowledged sequence, when higher), which
+    is where the plugin continues when it opens the journal. Returns the
+    last sequence written."""
+    jdir = site.journal_dir()
+    segs = journal_file.segments(jdir)
+    seq = max(journal_file.last_seq(jdir), journal_file.acked_seq(site.data)) + 1
+    # The plugin may have left a newest segment holding no record yet (just
+    # its header), named by the sequence it would have written next: the
+    # first segment written here replaces it.
+    if segs and not journal_file.read_segment(segs[-1][1]):
+        seq = max(seq, segs[-1][0])
+    # Holding the directory's lock proves nothing else writes the journal.
+    fd = os.open(jdir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        now = int(time.time() * 1000)
+        step = 1000.0 / rate
+        limit = journal_file.MAX_SEGMENT_BYTES - journal_file.SEGMENT_HEADER.size
+        first, chunk, size = seq, [], 0
+        for i in range(backlog):
+            thing = "bay-%d" % (i % things)
+            payload = json.dumps({"serialNumber": thing, "batteryVoltage": "1600mV",
+                                  "clickType": "SINGLE", "seq": 1000000 + i // things}).encode()
+            rec = {"seq": seq, "received_ms": now - int((backlog - i) * step),
+                   "client_id": thing, "thing": thing, "topic": "iotbutton/" + thing,
+                   "payload": payload}
+            n = journal_file.record_size(rec)
+            if chunk and size + n > limit:
+                journal_file.write_segment(jdir, first, chunk)
+                first, chunk, size = seq, [], 0
+            chunk.append(rec)
+            size += n
+            seq += 1
+        if chunk:
+            journal_file.write_segment(jdir, first, chunk)
+    finally:
+        os.close(fd)
+    return seq - 1
 
 
 def main():
@@ -54,26 +120,15 @@ def main():
         assert status == 201, doc
         devs = [site.device("bay-%d" % i, location="Bay %d" % i) for i in range(a.things)]
 
-        # clickd goes down; the broker keeps running.
+        # clickd goes down. Its broker is stopped too: only one process may
+        # write the journal (the plugin holds the directory's lock), and the
+        # plugin finds where numbering continues when it opens the journal.
         site.proc.send_signal(signal.SIGKILL)
         site.proc.wait()
+        stop_broker(site)
         backlog = int(a.rate * a.hours * 3600)
-        now = int(time.time() * 1000)
-        step = 1000.0 / a.rate
-        db = sqlite3.connect(os.path.join(site.data, "journal.db"), timeout=30)
-        rows = []
-        for i in range(backlog):
-            thing = "bay-%d" % (i % a.things)
-            seq = 1000000 + i // a.things
-            payload = json.dumps({"serialNumber": thing, "batteryVoltage": "1600mV",
-                                  "clickType": "SINGLE", "seq": seq}).encode()
-            rows.append((now - int((backlog - i) * step), thing, thing, "iotbutton/" + thing,
-                         payload, len(payload)))
         t_fill = time.monotonic()
-        db.executemany("INSERT INTO journal(received_ms, client_id, thing, topic, qos, retain,"
-                       " payload, payload_size) VALUES(?, ?, ?, ?, 1, 0, ?, ?)", rows)
-        db.commit()
-        db.close()
+        last = fill_journal(site, backlog, a.rate, a.things)
         print("journal holds %d presses (%.0f s to write them)" %
               (backlog, time.monotonic() - t_fill), flush=True)
 
@@ -90,7 +145,7 @@ def main():
             site, "SELECT count(*) FROM workorder") >= backlog, timeout=3600, interval=0.5)
         t1 = time.monotonic()
         drained = count(site, "SELECT count(*) FROM workorder")
-        live_sql = "SELECT count(*) FROM event WHERE seq > %d" % backlog
+        live_sql = "SELECT count(*) FROM event WHERE seq > %d" % last
         live = count(site, live_sql)
         # The restart replaced the broker the swarm was connected to; once it
         # has reconnected, new presses flow at the arrival rate.

@@ -10,13 +10,14 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+
+import journal_file
 
 BIN = os.environ.get("CK_BIN_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build", "debug"))
 BIN = os.path.abspath(BIN)
@@ -152,12 +153,15 @@ class Site:
         qs = "&".join("%s=%s" % kv for kv in q.items())
         return self.get("/events" + ("?" + qs if qs else ""))["items"]
 
+    def journal_dir(self):
+        return os.path.join(self.data, "journal")
+
+    def journal(self):
+        """Every record in the broker's journal, in order (journal_file.py)."""
+        return journal_file.read_records(self.journal_dir())
+
     def journal_count(self):
-        db = sqlite3.connect(os.path.join(self.data, "journal.db"), timeout=5)
-        try:
-            return db.execute("SELECT count(*) FROM journal").fetchone()[0]
-        finally:
-            db.close()
+        return journal_file.count(self.journal_dir())
 
     # -- tools -----------------------------------------------------------
     def env(self):

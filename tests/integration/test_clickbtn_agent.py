@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import struct
 import subprocess
 import time
@@ -34,13 +33,8 @@ def pickup_site(name):
 
 def journal(site, thing):
     """(received_ms, payload dict) of every message the broker accepted, in order."""
-    db = sqlite3.connect(os.path.join(site.data, "journal.db"), timeout=5)
-    try:
-        rows = db.execute("SELECT received_ms, payload FROM journal WHERE thing = ? ORDER BY seq",
-                          (thing,)).fetchall()
-    finally:
-        db.close()
-    return [(r, json.loads(p)) for r, p in rows]
+    return [(r["received_ms"], json.loads(r["payload"])) for r in site.journal()
+            if r["thing"] == thing]
 
 
 class Agent:

@@ -11,7 +11,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
@@ -99,18 +98,13 @@ def test_presses_survive_random_kills():
         # Map every acknowledged (thing, device seq) to its journal row, then
         # to work orders.
         def journal_rows():
-            db = sqlite3.connect(os.path.join(site.data, "journal.db"), timeout=10)
-            try:
-                rows = db.execute("SELECT seq, thing, payload FROM journal").fetchall()
-            finally:
-                db.close()
             out = {}
-            for seq, thing, payload in rows:
+            for r in site.journal():
                 try:
-                    p = json.loads(payload)
+                    p = json.loads(r["payload"])
                 except (TypeError, ValueError):
                     continue
-                out.setdefault((thing, p.get("seq")), []).append(seq)
+                out.setdefault((r["thing"], p.get("seq")), []).append(r["seq"])
             return out
 
         journal = journal_rows()

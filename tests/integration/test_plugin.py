@@ -9,17 +9,19 @@ drives it with mosquitto_pub / mosquitto_sub. Every wait has a deadline.
 
 Checks:
   - dev1 (active certificate, client id dev1) publishes to iotbutton/dev1 at
-    QoS 1; the row is in journal.db as soon as mosquitto_pub has its PUBACK;
-  - a payload over 64 KiB is journaled with payload NULL and its size;
+    QoS 1; the record is in DATA/journal as soon as mosquitto_pub has its
+    PUBACK;
+  - a payload over 64 KiB is journaled without its bytes, with its size;
   - the right certificate with the wrong client id is refused (the default
     button policy allows iot:Connect only as the certificate's thing);
   - the inactive certificate is refused;
   - dev1 publishing to iotbutton/other is refused (MQTT 5: PUBACK 0x87;
     MQTT 3.1.1: disconnected, no PUBACK) and not journaled;
-  - while another connection holds the journal's write lock past the busy
-    timeout, a publish is not acknowledged as a success (MQTT 5: PUBACK
-    0x87; MQTT 3.1.1: disconnected), nothing is journaled, the episode is
-    logged once; appends work again afterwards and the recovery is logged;
+  - while another process holds the journal directory's lock (flock) when
+    the broker starts, a publish is not acknowledged as a success (MQTT 5:
+    PUBACK 0x87; MQTT 3.1.1: disconnected), nothing is journaled, the
+    episode is logged once; once the lock is released the plugin opens the
+    journal on its own, appends work again and the recovery is logged once;
   - dev1 may subscribe to iotbutton/dev1/feedback and receives what the
     clickd account publishes there, but may not subscribe to iotbutton/#;
   - the clickd account (no certificate, plain listener) with the password
@@ -33,18 +35,22 @@ Environment: CK_BIN_DIR is the build directory holding clickd_plugin.so
 """
 
 import base64
+import fcntl
 import hashlib
 import os
 import queue
+import re
 import secrets
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import journal_file  # noqa: E402
 
 BIN_DIR = os.environ.get("CK_BIN_DIR", "/work/main/build/h-plugin")
 PLUGIN = os.path.join(BIN_DIR, "clickd_plugin.so")
@@ -239,7 +245,7 @@ class Broker:
         self.logf = None
 
     def start(self):
-        self.logf = open(self.log_path, "w")
+        self.logf = open(self.log_path, "a")  # a restart keeps the earlier log
         self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf], stdout=self.logf,
                                      stderr=subprocess.STDOUT)
 
@@ -289,12 +295,32 @@ def pub_account(b, password, topic, msg):
 
 
 def journal_rows(d):
-    con = sqlite3.connect(os.path.join(d, "journal.db"), timeout=5)
+    """(seq, received_ms, client_id, thing, topic, qos, retain, payload,
+    payload_size) of every journal record, in order; payload None when not
+    kept."""
+    return [(r["seq"], r["received_ms"], r["client_id"], r["thing"], r["topic"], r["qos"],
+             r["retain"], r["payload"], r["payload_size"])
+            for r in journal_file.read_records(os.path.join(d, "journal"))]
+
+
+def take_journal_lock(d):
+    """Takes the journal directory's flock as a second writer would; returns
+    the descriptor (closing it releases the lock). Fails unless the lock is
+    free within a few seconds."""
+    fd = os.open(os.path.join(d, "journal"), os.O_RDONLY | os.O_DIRECTORY)
+
+    def locked():
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
     try:
-        return con.execute("SELECT seq, received_ms, client_id, thing, topic, qos, retain, "
-                           "payload, payload_size FROM journal ORDER BY seq").fetchall()
-    finally:
-        con.close()
+        wait_for(locked, 10, "the journal lock to be free")
+    except CheckFailed:
+        os.close(fd)
+        raise
+    return fd
 
 
 def start_sub(d, b, dev, client_id, topic, extra=()):
@@ -334,7 +360,7 @@ def tests(d, b, fp1, fp2):
           (r.returncode, r.stderr.strip()))
     rows = journal_rows(d)
     check(len(rows) == 2 and rows[-1][7] is None and rows[-1][8] == len(big),
-          "over-cap payload journaled as NULL with payload_size %d" % len(big))
+          "over-cap payload journaled without its bytes, with payload_size %d" % len(big))
 
     # 3. Wrong client id for the certificate.
     r = pub_device(d, b, "dev1", "dev2", "iotbutton/dev2", "x")
@@ -362,12 +388,16 @@ def tests(d, b, fp1, fp2):
           "the MQTT 3.1.1 publisher was disconnected")
     check(len(journal_rows(d)) == 2, "refused publishes are not journaled")
 
-    # 6. A failed append withholds the success PUBACK: hold the journal's
-    # write lock past the plugin's busy timeout. MQTT 5 gets PUBACK 0x87,
-    # MQTT 3.1.1 is disconnected; the episode is logged once.
-    lock = sqlite3.connect(os.path.join(d, "journal.db"), timeout=5, isolation_level=None)
+    # 6. A failed append withholds the success PUBACK: the writer holds
+    # flock(LOCK_EX) on the journal directory for as long as it runs, so a
+    # broker that starts while another process holds it finds the journal
+    # locked. MQTT 5 gets PUBACK 0x87, MQTT 3.1.1 is disconnected; the
+    # episode is logged once. The plugin retries the open about once a
+    # second, so releasing the lock is enough.
+    b.stop()
+    lock = take_journal_lock(d)
     try:
-        lock.execute("BEGIN IMMEDIATE")
+        b.start()
         r = pub_device(d, b, "dev1", "dev1", "iotbutton/dev1", "locked-out")
         check("Publish 1 failed: Not authorized" in r.stderr,
               "MQTT 5 publish while the journal is locked gets PUBACK 0x87 (rc=%d %s)" %
@@ -375,18 +405,24 @@ def tests(d, b, fp1, fp2):
         r = pub_device(d, b, "dev1", "dev1", "iotbutton/dev1", "locked-out", version="mqttv311")
         check(r.returncode != 0, "MQTT 3.1.1 publish while the journal is locked ends in an "
               "error, not a PUBACK (rc=%d %s)" % (r.returncode, r.stderr.strip()))
-        lock.execute("ROLLBACK")
+        check(b.log().count("cannot store device messages (locked)") == 1,
+              "the failure episode is logged once")
     finally:
-        lock.close()
-    check(b.log().count("cannot store device messages (locked)") == 1,
-          "the failure episode is logged once")
+        os.close(lock)
     check(len(journal_rows(d)) == 2, "nothing journaled while locked")
-    r = pub_device(d, b, "dev1", "dev1", "iotbutton/dev1", "after-lock")
+
+    def accepted():
+        r = pub_device(d, b, "dev1", "dev1", "iotbutton/dev1", "after-lock")
+        return r.returncode == 0 and "failed" not in r.stderr
+    wait_for(accepted, 10, "a publish to be accepted once the lock is released", interval=0.3)
     rows = journal_rows(d)
-    check(r.returncode == 0 and "failed" not in r.stderr and len(rows) == 3 and
-          rows[-1][7] == b"after-lock",
-          "the journal accepts appends again once the lock is gone")
-    check("stores device messages again after 2 refused" in b.log(), "the recovery is logged")
+    check(len(rows) == 3 and rows[-1][7] == b"after-lock" and rows[-1][0] == rows[-2][0] + 1,
+          "the journal accepts appends again once the lock is gone, numbered on (%r)" %
+          [r[0] for r in rows])
+    check(b.log().count("cannot store device messages (locked)") == 1,
+          "still one log line for the episode")
+    check(len(re.findall(r"stores device messages again after \d+ refused", b.log())) == 1,
+          "the recovery is logged once")
 
     # 7. Feedback: dev1 may subscribe to its feedback topic and receive from it.
     sub, lines = start_sub(d, b, "dev1", "dev1", "iotbutton/dev1/feedback", ["-C", "1"])
@@ -471,7 +507,7 @@ def main():
         tests(d, b, fp1, fp2)
         print("PASS: test_plugin")
         return 0
-    except (CheckFailed, subprocess.TimeoutExpired, OSError, sqlite3.Error) as e:
+    except (CheckFailed, subprocess.TimeoutExpired, OSError) as e:
         print("FAIL: %s" % e)
         if b:
             print("---- mosquitto log (tail) ----")
