@@ -20,8 +20,8 @@
 #define CK_JOURNAL_SEG_MAX      (16LL * 1024 * 1024)
 #define CK_JOURNAL_SEG_MIN      (8LL * 1024)
 #define CK_JOURNAL_PRESSURE_PCT 90 /* prune regardless of retention above this share */
-#define CK_JOURNAL_PRUNE_MAX    2 /* segments removed per prune call (an unlink of 16 MiB takes ms) \
-	                           */
+/* Segments removed per prune call: an unlink of 16 MiB takes milliseconds. */
+#define CK_JOURNAL_PRUNE_MAX 2
 
 struct ck_journal_writer_config {
 	bool sync_full;    /* fdatasync every append */
