@@ -266,8 +266,12 @@ static int step_over(struct ck_journal_reader *r, int rc)
 		}
 		if (s != -ENOENT)
 			return s;
-		if (!next)
-			return 0; /* a torn tail the writer will cut when it reopens */
+		if (!next) {
+			/* A torn tail the writer will cut when it reopens, writing new
+			 * records in its place: forget the bytes read so far. */
+			r->it.buf_len = 0;
+			return 0;
+		}
 		report_damage(r, at, next);
 	} else if (rc == -EAGAIN) {
 		if (!next)

@@ -363,6 +363,46 @@ static void test_reader_waits_for_whole_records(void)
 	ck_journal_reader_close(&r);
 }
 
+/* A reader waiting at a torn tail reads what the writer appends in its
+ * place after cutting it (the bytes it had buffered are gone). */
+static void test_reader_after_tail_cut(void)
+{
+	char dir[256], path[512];
+	struct ck_journal_writer w;
+	struct ck_journal_writer_config wc = { .max_bytes = 1 << 20 };
+	struct ck_journal_open_info info;
+	struct ck_journal_reader r;
+	struct seen got = { 0 };
+
+	fresh_dir(dir, sizeof(dir), "recut");
+	ck_journal_writer_init(&w);
+	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 0, 1, NULL), ==, 0);
+	append_n(&w, 3, "{\"clickType\":\"SINGLE\"}");
+	int64_t size = w.segs[0].size;
+	ck_journal_writer_close(&w);
+	snprintf(path, sizeof(path), "%s/00000000000000000001.seg", dir);
+	int fd = open(path, O_WRONLY | O_APPEND);
+	static const char junk[200] = "CKR1 not a record, the end of a write cut short";
+	CK_CHECK_INT((int)write(fd, junk, sizeof(junk)), ==, (int)sizeof(junk));
+	close(fd);
+	CK_CHECK_INT(ck_journal_reader_open(&r, dir), ==, 0);
+	CK_CHECK_INT(ck_journal_reader_read(&r, 0, 100, collect, &got), ==, 3);
+	CK_CHECK_INT(ck_journal_reader_read(&r, 3, 100, collect, &got), ==, 0);
+	/* clickd acknowledged 3: no renumbering, record 4 takes the torn
+	 * bytes' place in the same segment. */
+	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 3, 1, &info), ==, 0);
+	CK_CHECK_INT(info.torn_bytes, ==, (int64_t)sizeof(junk));
+	CK_CHECK(!info.renumbered);
+	append_n(&w, 1, "{\"clickType\":\"LONG\"}");
+	CK_CHECK_INT(file_size(dir, 1), >, size);
+	CK_CHECK_INT(ck_journal_reader_read(&r, 3, 100, collect, &got), ==, 1);
+	CK_CHECK_INT(got.seqs[3], ==, 4);
+	CK_CHECK_STR(got.last_payload, "{\"clickType\":\"LONG\"}");
+	CK_CHECK(!r.warned);
+	ck_journal_writer_close(&w);
+	ck_journal_reader_close(&r);
+}
+
 int main(void)
 {
 	if (!mkdtemp(root))
@@ -372,6 +412,7 @@ int main(void)
 	test_torn_tail();
 	test_damage();
 	test_reader_waits_for_whole_records();
+	test_reader_after_tail_cut();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	if (system(cmd) != 0)
