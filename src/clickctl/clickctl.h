@@ -87,10 +87,14 @@ enum ck_ctl_opt {
 	CK_CTL_OPT_SLOT,
 	CK_CTL_OPT_BUNDLE,
 	CK_CTL_OPT_SERIAL,
+	CK_CTL_OPT_COUNT
 };
 
-/* The bit of an option in a command's allowed set (64 options at most). */
+/* The bit of an option in a command's allowed set. The set is 64 bits:
+ * the build fails here before an option past the 64th could be silently
+ * lost (then make the set wider, e.g. two words). */
 #define CK_CTL_BIT(opt) (UINT64_C(1) << (opt))
+_Static_assert(CK_CTL_OPT_COUNT <= 64, "clickctl's allowed-option set holds 64 options");
 
 struct ck_ctl_http;
 
