@@ -94,19 +94,27 @@ static int channel_list(const struct ck_api_env *env, const struct ck_api_reques
 	return ck_api_one_page(items, rc, out);
 }
 
-static int channel_get(const struct ck_api_env *env, const struct ck_api_request *req,
-                       const char *const *param, cJSON **out)
+/* Answers with view() of the channel named name: 200, 404 or a store error. */
+static int channel_answer(const struct ck_api_env *env, const char *name,
+                          cJSON *(*view)(struct ck_store *, const struct ck_channel_row *, int64_t),
+                          cJSON **out)
 {
-	(void)req;
 	struct ck_channel_row row;
-	int rc = ck_store_channel_get(env->store, param[0], &row);
+	int rc = ck_store_channel_get(env->store, name, &row);
 	if (rc == -ENOENT)
 		return no_channel(out);
 	if (rc != 0)
 		return ck_api_store_fail(out, rc);
-	*out = ck_channels_view(env->store, &row, ck_api_now_ms());
+	*out = view(env->store, &row, ck_api_now_ms());
 	ck_store_channel_row_cleanup(&row);
 	return *out ? 200 : ck_api_store_fail(out, -EIO);
+}
+
+static int channel_get(const struct ck_api_env *env, const struct ck_api_request *req,
+                       const char *const *param, cJSON **out)
+{
+	(void)req;
+	return channel_answer(env, param[0], ck_channels_view, out);
 }
 
 static int channel_delete(const struct ck_api_env *env, const struct ck_api_request *req,
@@ -343,15 +351,7 @@ static int cap_get(const struct ck_api_env *env, const struct ck_api_request *re
                    const char *const *param, cJSON **out)
 {
 	(void)req;
-	struct ck_channel_row row;
-	int rc = ck_store_channel_get(env->store, param[0], &row);
-	if (rc == -ENOENT)
-		return no_channel(out);
-	if (rc != 0)
-		return ck_api_store_fail(out, rc);
-	*out = ck_channels_spend(env->store, &row, ck_api_now_ms());
-	ck_store_channel_row_cleanup(&row);
-	return *out ? 200 : ck_api_store_fail(out, -EIO);
+	return channel_answer(env, param[0], ck_channels_spend, out);
 }
 
 static int cap_put(const struct ck_api_env *env, const struct ck_api_request *req,
