@@ -102,61 +102,37 @@ out:
 	return rc;
 }
 
+/* One channel's row: NAME EMAIL SMS CAP SPENT STATE. */
+static int channel_row(struct ck_cli_table *t, const cJSON *it)
+{
+	const cJSON *spend = cJSON_GetObjectItemCaseSensitive(it, "spend");
+	const cJSON *email = cJSON_GetObjectItemCaseSensitive(it, "email");
+	const cJSON *sms = cJSON_GetObjectItemCaseSensitive(it, "sms");
+	const cJSON *spent = cJSON_GetObjectItemCaseSensitive(spend, "spentUsd");
+	const cJSON *cap = cJSON_GetObjectItemCaseSensitive(it, "monthlyCapUsd");
+	char cap_s[32], spent_s[32];
+	snprintf(cap_s, sizeof(cap_s), "%.6g", cJSON_IsNumber(cap) ? cap->valuedouble : 0);
+	snprintf(spent_s, sizeof(spent_s), "%.6g", cJSON_IsNumber(spent) ? spent->valuedouble : 0);
+	const char *email_s = email ? ck_ctl_json_str(email, "url") : NULL;
+	const char *sms_s = sms ? ck_ctl_json_str(sms, "url") : NULL;
+	const char *row[] = { ck_ctl_json_str(it, "name"),
+		              email_s ? email_s : "-",
+		              sms_s ? sms_s : "-",
+		              cap_s,
+		              spent_s,
+		              ck_ctl_json_str(spend, "state") };
+	return ck_cli_table_add(t, row);
+}
+
 /* clickctl channels list: NAME EMAIL SMS CAP SPENT STATE. */
 int ck_ctl_channels_list(struct ck_ctl *c)
 {
 	static const char *const head[] = {
 		"NAME", "EMAIL", "SMS", "CAP-USD", "SPENT-USD", "STATE"
 	};
-	struct ck_ctl_api_error e;
-	struct ck_cli_table *t = NULL;
-	cJSON *items = NULL;
-	const cJSON *it;
 	if (c->n_operands != 0)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "channels list takes no arguments");
-	int rc = ck_ctl_api_list(c->http, "/channels", &items, &e);
-	if (rc == CK_CTL_EXIT_FAIL)
-		rc = ck_ctl_print_api_error(&e);
-	if (rc != CK_CTL_EXIT_OK)
-		goto out;
-	if (c->json) {
-		rc = ck_ctl_print_json_list(items);
-		goto out;
-	}
-	t = ck_cli_table_new(6, head);
-	if (!t) {
-		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-		goto out;
-	}
-	cJSON_ArrayForEach(it, items)
-	{
-		const cJSON *spend = cJSON_GetObjectItemCaseSensitive(it, "spend");
-		const cJSON *email = cJSON_GetObjectItemCaseSensitive(it, "email");
-		const cJSON *sms = cJSON_GetObjectItemCaseSensitive(it, "sms");
-		const cJSON *spent = cJSON_GetObjectItemCaseSensitive(spend, "spentUsd");
-		const cJSON *cap = cJSON_GetObjectItemCaseSensitive(it, "monthlyCapUsd");
-		char cap_s[32], spent_s[32];
-		snprintf(cap_s, sizeof(cap_s), "%.6g", cJSON_IsNumber(cap) ? cap->valuedouble : 0);
-		snprintf(spent_s, sizeof(spent_s), "%.6g",
-		         cJSON_IsNumber(spent) ? spent->valuedouble : 0);
-		const char *email_s = email ? ck_ctl_json_str(email, "url") : NULL;
-		const char *sms_s = sms ? ck_ctl_json_str(sms, "url") : NULL;
-		const char *row[] = { ck_ctl_json_str(it, "name"),
-			              email_s ? email_s : "-",
-			              sms_s ? sms_s : "-",
-			              cap_s,
-			              spent_s,
-			              ck_ctl_json_str(spend, "state") };
-		if (ck_cli_table_add(t, row) < 0) {
-			rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-			goto out;
-		}
-	}
-	rc = ck_ctl_print_table(t);
-out:
-	ck_cli_table_free(t);
-	cJSON_Delete(items);
-	return rc;
+	return ck_ctl_list_print(c, "/channels", 6, head, channel_row);
 }
 
 /* clickctl channels delete NAME. */

@@ -199,50 +199,45 @@ int ck_ctl_claims_template_delete(struct ck_ctl *c)
 	return send(c, "DELETE", path, NULL, line, NULL);
 }
 
+/* One provisioning template's row: NAME THING-PATTERN TYPE SERIALS HOOK. */
+static int template_row(struct ck_cli_table *t, const cJSON *it)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(it, "document");
+	const char *type = ck_ctl_json_str(d, "thingType");
+	const cJSON *serials = cJSON_GetObjectItemCaseSensitive(d, "allowedSerials");
+	char n[32];
+	snprintf(n, sizeof(n), "%d", cJSON_IsArray(serials) ? cJSON_GetArraySize(serials) : 0);
+	const char *name = ck_ctl_json_str(it, "templateName");
+	const char *pattern = ck_ctl_json_str(d, "thingNamePattern");
+	const char *cells[] = { name ? name : "-", pattern ? pattern : "-", type ? type : "-", n,
+		                cJSON_GetObjectItemCaseSensitive(d, "hook") ? "yes" : "no" };
+	return ck_cli_table_add(t, cells);
+}
+
 /* GET /provisioning-templates as a table; see clickctl.h. */
 int ck_ctl_claims_template_list(struct ck_ctl *c)
 {
 	static const char *const head[] = { "NAME", "THING-PATTERN", "TYPE", "SERIALS", "HOOK" };
-	struct ck_ctl_api_error e;
-	cJSON *items = NULL, *it;
 	int rc = need_operands(c, 0, "template-list");
 	if (rc != CK_CTL_EXIT_OK)
 		return rc;
-	rc = ck_ctl_api_list(c->http, "/provisioning-templates", &items, &e);
-	if (rc == CK_CTL_EXIT_FAIL)
-		return ck_ctl_print_api_error(&e);
-	if (rc != CK_CTL_EXIT_OK)
-		return rc;
-	if (c->json) {
-		rc = ck_ctl_print_json_list(items);
-		cJSON_Delete(items);
-		return rc;
+	return ck_ctl_list_print(c, "/provisioning-templates", 5, head, template_row);
+}
+
+/* One claim log entry's row: AT CLAIM CLIENT-ID OPERATION SERIAL THING OUTCOME
+ * REASON. */
+static int claim_log_row(struct ck_cli_table *t, const cJSON *it)
+{
+	static const char *const keys[] = { "claim", "clientId", "operation", "serial",
+		                            "thing", "outcome",  "reason" };
+	char at[64];
+	const char *cells[8];
+	cells[0] = ck_ctl_json_time(it, "at", at, sizeof(at));
+	for (size_t k = 0; k < 7; k++) {
+		const char *v = ck_ctl_json_str(it, keys[k]);
+		cells[k + 1] = v && v[0] ? v : "-";
 	}
-	struct ck_cli_table *t = ck_cli_table_new(5, head);
-	cJSON_ArrayForEach(it, items)
-	{
-		const cJSON *d = cJSON_GetObjectItemCaseSensitive(it, "document");
-		const char *type = ck_ctl_json_str(d, "thingType");
-		const cJSON *serials = cJSON_GetObjectItemCaseSensitive(d, "allowedSerials");
-		char n[32];
-		snprintf(n, sizeof(n), "%d",
-		         cJSON_IsArray(serials) ? cJSON_GetArraySize(serials) : 0);
-		const char *name = ck_ctl_json_str(it, "templateName");
-		const char *pattern = ck_ctl_json_str(d, "thingNamePattern");
-		const char *cells[] = { name ? name : "-", pattern ? pattern : "-",
-			                type ? type : "-", n,
-			                cJSON_GetObjectItemCaseSensitive(d, "hook") ? "yes"
-			                                                            : "no" };
-		if (!t || ck_cli_table_add(t, cells) != 0) {
-			rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-			break;
-		}
-	}
-	if (rc == CK_CTL_EXIT_OK)
-		rc = t ? ck_ctl_print_table(t) : ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-	ck_cli_table_free(t);
-	cJSON_Delete(items);
-	return rc;
+	return ck_cli_table_add(t, cells);
 }
 
 /* GET /claims/log as a table; see clickctl.h. */
@@ -251,47 +246,14 @@ int ck_ctl_claims_log(struct ck_ctl *c)
 	static const char *const head[] = { "AT",     "CLAIM", "CLIENT-ID", "OPERATION",
 		                            "SERIAL", "THING", "OUTCOME",   "REASON" };
 	const char *claim = ck_cli_opt_value(c->args, CK_CTL_OPT_THING);
-	struct ck_ctl_api_error e;
 	char path[512], esc[SEG];
-	cJSON *items = NULL, *it;
 	int rc = need_operands(c, 0, "log [--thing CLAIM]");
 	if (rc != CK_CTL_EXIT_OK)
 		return rc;
 	if (claim && ck_cli_url_escape(claim, esc, sizeof(esc)) != 0)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "claim name too long: %s", claim);
 	snprintf(path, sizeof(path), "/claims/log%s%s", claim ? "?thing=" : "", claim ? esc : "");
-	rc = ck_ctl_api_list(c->http, path, &items, &e);
-	if (rc == CK_CTL_EXIT_FAIL)
-		return ck_ctl_print_api_error(&e);
-	if (rc != CK_CTL_EXIT_OK)
-		return rc;
-	if (c->json) {
-		rc = ck_ctl_print_json_list(items);
-		cJSON_Delete(items);
-		return rc;
-	}
-	struct ck_cli_table *t = ck_cli_table_new(8, head);
-	cJSON_ArrayForEach(it, items)
-	{
-		char at[64];
-		const char *keys[] = { "claim", "clientId", "operation", "serial",
-			               "thing", "outcome",  "reason" };
-		const char *cells[8];
-		cells[0] = ck_ctl_json_time(it, "at", at, sizeof(at));
-		for (size_t k = 0; k < 7; k++) {
-			const char *v = ck_ctl_json_str(it, keys[k]);
-			cells[k + 1] = v && v[0] ? v : "-";
-		}
-		if (!t || ck_cli_table_add(t, cells) != 0) {
-			rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-			break;
-		}
-	}
-	if (rc == CK_CTL_EXIT_OK)
-		rc = t ? ck_ctl_print_table(t) : ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-	ck_cli_table_free(t);
-	cJSON_Delete(items);
-	return rc;
+	return ck_ctl_list_print(c, path, 8, head, claim_log_row);
 }
 
 /* ---- claims create: the claim bundle ---- */

@@ -173,6 +173,22 @@ int ck_ctl_print_json_list(const cJSON *items);
  * of memory. */
 int ck_ctl_print_table(const struct ck_cli_table *t);
 
+/* Adds the row of one list item to t (with ck_cli_table_add). Returns 0, or
+ * -ENOMEM when out of memory. */
+typedef int (*ck_ctl_row_fn)(struct ck_cli_table *t, const cJSON *item);
+
+/*
+ * The body of a list command, after the caller has checked its operands and
+ * built path: GETs every page of path (ck_ctl_api_list), then prints the
+ * items with ck_ctl_print_json_list under --json, or else as a table with
+ * the ncols headers of head and one row per item, added by row. Prints its
+ * own errors. Returns CK_CTL_EXIT_OK; CK_CTL_EXIT_FAIL after an API error
+ * or when out of memory (nothing on stdout then); or
+ * CK_CTL_EXIT_UNREACHABLE.
+ */
+int ck_ctl_list_print(struct ck_ctl *c, const char *path, size_t ncols, const char *const *head,
+                      ck_ctl_row_fn row);
+
 /* The commands. Each returns an exit status and prints its own errors. */
 int ck_ctl_thing_create(struct ck_ctl *c);
 int ck_ctl_thing_list(struct ck_ctl *c);

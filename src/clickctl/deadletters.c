@@ -8,58 +8,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One dead letter's row: ID RULE KIND DESTINATION ATTEMPTS ERROR. */
+static int deadletter_row(struct ck_cli_table *t, const cJSON *it)
+{
+	char id[32], attempts[32];
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "id");
+	snprintf(id, sizeof(id), "%.0f", cJSON_IsNumber(v) ? v->valuedouble : 0);
+	v = cJSON_GetObjectItemCaseSensitive(it, "attempts");
+	snprintf(attempts, sizeof(attempts), "%.0f", cJSON_IsNumber(v) ? v->valuedouble : 0);
+	const char *row[] = { id,
+		              ck_ctl_json_str(it, "rule"),
+		              ck_ctl_json_str(it, "kind"),
+		              ck_ctl_json_str(it, "destination"),
+		              attempts,
+		              ck_ctl_json_str(it, "lastError") };
+	return ck_cli_table_add(t, row);
+}
+
 /* clickctl deadletters list: ID RULE KIND DESTINATION ATTEMPTS ERROR. */
 int ck_ctl_deadletters_list(struct ck_ctl *c)
 {
 	static const char *const head[] = {
 		"ID", "RULE", "KIND", "DESTINATION", "ATTEMPTS", "ERROR"
 	};
-	struct ck_ctl_api_error e;
-	struct ck_cli_table *t = NULL;
-	cJSON *items = NULL;
-	const cJSON *it;
-	int rc;
 
 	if (c->n_operands != 0)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "deadletters list takes no arguments");
-	rc = ck_ctl_api_list(c->http, "/deadletters", &items, &e);
-	if (rc == CK_CTL_EXIT_FAIL)
-		rc = ck_ctl_print_api_error(&e);
-	if (rc != CK_CTL_EXIT_OK)
-		goto out;
-	if (c->json) {
-		rc = ck_ctl_print_json_list(items);
-		goto out;
-	}
-	t = ck_cli_table_new(6, head);
-	if (!t) {
-		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-		goto out;
-	}
-	cJSON_ArrayForEach(it, items)
-	{
-		char id[32], attempts[32];
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "id");
-		snprintf(id, sizeof(id), "%.0f", cJSON_IsNumber(v) ? v->valuedouble : 0);
-		v = cJSON_GetObjectItemCaseSensitive(it, "attempts");
-		snprintf(attempts, sizeof(attempts), "%.0f",
-		         cJSON_IsNumber(v) ? v->valuedouble : 0);
-		const char *row[] = { id,
-			              ck_ctl_json_str(it, "rule"),
-			              ck_ctl_json_str(it, "kind"),
-			              ck_ctl_json_str(it, "destination"),
-			              attempts,
-			              ck_ctl_json_str(it, "lastError") };
-		if (ck_cli_table_add(t, row) < 0) {
-			rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-			goto out;
-		}
-	}
-	rc = ck_ctl_print_table(t);
-out:
-	ck_cli_table_free(t);
-	cJSON_Delete(items);
-	return rc;
+	return ck_ctl_list_print(c, "/deadletters", 6, head, deadletter_row);
 }
 
 /* clickctl deadletters retry ID. */

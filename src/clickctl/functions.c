@@ -145,46 +145,23 @@ int ck_ctl_functions_delete(struct ck_ctl *c)
 	return rc;
 }
 
+/* One function's row: NAME RUNTIME CREATED UPDATED. */
+static int function_row(struct ck_cli_table *t, const cJSON *it)
+{
+	char created[64], updated[64];
+	const char *row[] = { ck_ctl_json_str(it, "name"), ck_ctl_json_str(it, "runtime"),
+		              ck_ctl_json_time(it, "createdAt", created, sizeof(created)),
+		              ck_ctl_json_time(it, "updatedAt", updated, sizeof(updated)) };
+	return ck_cli_table_add(t, row);
+}
+
 /* clickctl functions list: NAME RUNTIME CREATED UPDATED. */
 int ck_ctl_functions_list(struct ck_ctl *c)
 {
 	static const char *const head[] = { "NAME", "RUNTIME", "CREATED", "UPDATED" };
-	struct ck_ctl_api_error e;
-	struct ck_cli_table *t = NULL;
-	cJSON *items = NULL;
-	const cJSON *it;
 	if (c->n_operands != 0)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "functions list takes no arguments");
-	int rc = ck_ctl_api_list(c->http, "/functions", &items, &e);
-	if (rc == CK_CTL_EXIT_FAIL)
-		rc = ck_ctl_print_api_error(&e);
-	if (rc != CK_CTL_EXIT_OK)
-		goto out;
-	if (c->json) {
-		rc = ck_ctl_print_json_list(items);
-		goto out;
-	}
-	t = ck_cli_table_new(4, head);
-	if (!t) {
-		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-		goto out;
-	}
-	cJSON_ArrayForEach(it, items)
-	{
-		char created[64], updated[64];
-		const char *row[] = { ck_ctl_json_str(it, "name"), ck_ctl_json_str(it, "runtime"),
-			              ck_ctl_json_time(it, "createdAt", created, sizeof(created)),
-			              ck_ctl_json_time(it, "updatedAt", updated, sizeof(updated)) };
-		if (ck_cli_table_add(t, row) < 0) {
-			rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-			goto out;
-		}
-	}
-	rc = ck_ctl_print_table(t);
-out:
-	ck_cli_table_free(t);
-	cJSON_Delete(items);
-	return rc;
+	return ck_ctl_list_print(c, "/functions", 4, head, function_row);
 }
 
 /* clickctl functions invoke NAME [--payload JSON | --payload-file F] [--async]. */

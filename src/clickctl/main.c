@@ -869,6 +869,50 @@ int ck_ctl_print_table(const struct ck_cli_table *t)
 	return CK_CTL_EXIT_OK;
 }
 
+/* A table of head with one row per item; NULL when out of memory. */
+static struct ck_cli_table *list_table(const cJSON *items, size_t ncols, const char *const *head,
+                                       ck_ctl_row_fn row)
+{
+	struct ck_cli_table *t = ck_cli_table_new(ncols, head);
+	const cJSON *it;
+
+	if (!t)
+		return NULL;
+	cJSON_ArrayForEach(it, items)
+	{
+		if (row(t, it) < 0) {
+			ck_cli_table_free(t);
+			return NULL;
+		}
+	}
+	return t;
+}
+
+/* Fetches and prints a list; see clickctl.h. */
+int ck_ctl_list_print(struct ck_ctl *c, const char *path, size_t ncols, const char *const *head,
+                      ck_ctl_row_fn row)
+{
+	struct ck_ctl_api_error e;
+	struct ck_cli_table *t = NULL;
+	cJSON *items = NULL;
+	int rc = ck_ctl_api_list(c->http, path, &items, &e);
+
+	if (rc == CK_CTL_EXIT_FAIL)
+		rc = ck_ctl_print_api_error(&e);
+	if (rc != CK_CTL_EXIT_OK)
+		goto out;
+	if (c->json) {
+		rc = ck_ctl_print_json_list(items);
+		goto out;
+	}
+	t = list_table(items, ncols, head, row);
+	rc = t ? ck_ctl_print_table(t) : ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
+out:
+	ck_cli_table_free(t);
+	cJSON_Delete(items);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct ck_cli_args args;

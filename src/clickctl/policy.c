@@ -283,52 +283,29 @@ int ck_ctl_policy_create(struct ck_ctl *c)
 	return rc;
 }
 
+/* One policy's row: NAME DEFAULT VERSIONS ATTACHED CREATED. */
+static int policy_row(struct ck_cli_table *t, const cJSON *it)
+{
+	char def[24], nv[24], na[24], created[40];
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(it, "defaultVersion");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "versions");
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(it, "attachments");
+	snprintf(def, sizeof(def), "%.0f", cJSON_IsNumber(d) ? d->valuedouble : 0);
+	snprintf(nv, sizeof(nv), "%.0f", cJSON_IsNumber(v) ? v->valuedouble : 0);
+	snprintf(na, sizeof(na), "%.0f", cJSON_IsNumber(a) ? a->valuedouble : 0);
+	const char *row[] = { ck_ctl_json_str(it, "name"), def, nv, na,
+		              ck_ctl_json_time(it, "createdAt", created, sizeof(created)) };
+	return ck_cli_table_add(t, row);
+}
+
 /* clickctl policy list */
 int ck_ctl_policy_list(struct ck_ctl *c)
 {
 	static const char *const head[] = { "NAME", "DEFAULT", "VERSIONS", "ATTACHED", "CREATED" };
-	struct ck_ctl_api_error e;
-	struct ck_cli_table *t = NULL;
-	cJSON *items = NULL;
-	const cJSON *it;
 
 	if (c->n_operands != 0)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "policy list takes no arguments");
-	int rc = ck_ctl_api_list(c->http, "/policies", &items, &e);
-	if (rc == CK_CTL_EXIT_FAIL)
-		rc = ck_ctl_print_api_error(&e);
-	if (rc != CK_CTL_EXIT_OK)
-		goto out;
-	if (c->json) {
-		rc = ck_ctl_print_json_list(items);
-		goto out;
-	}
-	t = ck_cli_table_new(5, head);
-	if (!t) {
-		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-		goto out;
-	}
-	cJSON_ArrayForEach(it, items)
-	{
-		char def[24], nv[24], na[24], created[40];
-		const cJSON *d = cJSON_GetObjectItemCaseSensitive(it, "defaultVersion");
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "versions");
-		const cJSON *a = cJSON_GetObjectItemCaseSensitive(it, "attachments");
-		snprintf(def, sizeof(def), "%.0f", cJSON_IsNumber(d) ? d->valuedouble : 0);
-		snprintf(nv, sizeof(nv), "%.0f", cJSON_IsNumber(v) ? v->valuedouble : 0);
-		snprintf(na, sizeof(na), "%.0f", cJSON_IsNumber(a) ? a->valuedouble : 0);
-		const char *row[] = { ck_ctl_json_str(it, "name"), def, nv, na,
-			              ck_ctl_json_time(it, "createdAt", created, sizeof(created)) };
-		if (ck_cli_table_add(t, row) < 0) {
-			rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-			goto out;
-		}
-	}
-	rc = ck_ctl_print_table(t);
-out:
-	ck_cli_table_free(t);
-	cJSON_Delete(items);
-	return rc;
+	return ck_ctl_list_print(c, "/policies", 5, head, policy_row);
 }
 
 /* clickctl policy show NAME [VERSION] */

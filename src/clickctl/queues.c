@@ -148,64 +148,39 @@ int ck_ctl_queues_create(struct ck_ctl *c)
 	return rc;
 }
 
+/* One queue's row: NAME VISIBLE IN-FLIGHT DELAYED VISIBILITY DEAD-LETTER. */
+static int queue_row(struct ck_cli_table *t, const cJSON *it)
+{
+	static const char *const nums[] = { "approximateNumberOfMessages",
+		                            "approximateNumberOfMessagesNotVisible",
+		                            "approximateNumberOfMessagesDelayed",
+		                            "visibilityTimeout" };
+	char cell[4][32], dlq[128] = "";
+	for (int i = 0; i < 4; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, nums[i]);
+		snprintf(cell[i], sizeof(cell[i]), "%.0f", cJSON_IsNumber(v) ? v->valuedouble : 0);
+	}
+	snprintf(cell[3] + strlen(cell[3]), sizeof(cell[3]) - strlen(cell[3]), " s");
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(it, "redrivePolicy");
+	const cJSON *mrc = cJSON_GetObjectItemCaseSensitive(r, "maxReceiveCount");
+	if (ck_ctl_json_str(r, "deadLetterQueue"))
+		snprintf(dlq, sizeof(dlq), "%s after %.0f", ck_ctl_json_str(r, "deadLetterQueue"),
+		         cJSON_IsNumber(mrc) ? mrc->valuedouble : 0);
+	const char *row[] = {
+		ck_ctl_json_str(it, "name"), cell[0], cell[1], cell[2], cell[3], dlq
+	};
+	return ck_cli_table_add(t, row);
+}
+
 /* clickctl queues list: NAME VISIBLE IN-FLIGHT DELAYED VISIBILITY DEAD-LETTER. */
 int ck_ctl_queues_list(struct ck_ctl *c)
 {
 	static const char *const head[] = { "NAME",    "VISIBLE",    "IN-FLIGHT",
 		                            "DELAYED", "VISIBILITY", "DEAD-LETTER" };
-	struct ck_ctl_api_error e;
-	struct ck_cli_table *t = NULL;
-	cJSON *items = NULL;
-	const cJSON *it;
 
 	if (c->n_operands != 0)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "queues list takes no arguments");
-	int rc = ck_ctl_api_list(c->http, "/queues", &items, &e);
-	if (rc == CK_CTL_EXIT_FAIL)
-		rc = ck_ctl_print_api_error(&e);
-	if (rc != CK_CTL_EXIT_OK)
-		goto out;
-	if (c->json) {
-		rc = ck_ctl_print_json_list(items);
-		goto out;
-	}
-	t = ck_cli_table_new(6, head);
-	if (!t) {
-		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-		goto out;
-	}
-	cJSON_ArrayForEach(it, items)
-	{
-		static const char *const nums[] = { "approximateNumberOfMessages",
-			                            "approximateNumberOfMessagesNotVisible",
-			                            "approximateNumberOfMessagesDelayed",
-			                            "visibilityTimeout" };
-		char cell[4][32], dlq[128] = "";
-		for (int i = 0; i < 4; i++) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, nums[i]);
-			snprintf(cell[i], sizeof(cell[i]), "%.0f",
-			         cJSON_IsNumber(v) ? v->valuedouble : 0);
-		}
-		snprintf(cell[3] + strlen(cell[3]), sizeof(cell[3]) - strlen(cell[3]), " s");
-		const cJSON *r = cJSON_GetObjectItemCaseSensitive(it, "redrivePolicy");
-		const cJSON *mrc = cJSON_GetObjectItemCaseSensitive(r, "maxReceiveCount");
-		if (ck_ctl_json_str(r, "deadLetterQueue"))
-			snprintf(dlq, sizeof(dlq), "%s after %.0f",
-			         ck_ctl_json_str(r, "deadLetterQueue"),
-			         cJSON_IsNumber(mrc) ? mrc->valuedouble : 0);
-		const char *row[] = {
-			ck_ctl_json_str(it, "name"), cell[0], cell[1], cell[2], cell[3], dlq
-		};
-		if (ck_cli_table_add(t, row) < 0) {
-			rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-			goto out;
-		}
-	}
-	rc = ck_ctl_print_table(t);
-out:
-	ck_cli_table_free(t);
-	cJSON_Delete(items);
-	return rc;
+	return ck_ctl_list_print(c, "/queues", 6, head, queue_row);
 }
 
 /* clickctl queues delete NAME. */

@@ -194,6 +194,19 @@ int ck_ctl_thing_list_query(struct ck_ctl *c, char *q, size_t len)
 	return CK_CTL_EXIT_OK;
 }
 
+/* One certificate's row: FINGERPRINT THING STATUS ISSUER CREATED. */
+static int cert_row(struct ck_cli_table *t, const cJSON *it)
+{
+	char created[40], issuer[20] = "";
+	const char *iss = ck_ctl_json_str(it, "issuer");
+	if (iss)
+		snprintf(issuer, sizeof(issuer), "%.16s", iss);
+	const char *row[] = { ck_ctl_json_str(it, "fingerprint"), ck_ctl_json_str(it, "thing"),
+		              ck_ctl_json_str(it, "status"), issuer,
+		              ck_ctl_json_time(it, "createdAt", created, sizeof(created)) };
+	return ck_cli_table_add(t, row);
+}
+
 /* clickctl cert list [--thing T] [--status S] */
 int ck_ctl_cert_list(struct ck_ctl *c)
 {
@@ -201,11 +214,6 @@ int ck_ctl_cert_list(struct ck_ctl *c)
 	const char *thing = ck_cli_opt_value(c->args, CK_CTL_OPT_THING);
 	const char *status = ck_cli_opt_value(c->args, CK_CTL_OPT_STATUS);
 	char path[PATH_LEN], esc_t[ESC_LEN], esc_s[ESC_LEN];
-	struct ck_ctl_api_error e;
-	struct ck_cli_table *t = NULL;
-	cJSON *items = NULL;
-	const cJSON *it;
-	int rc;
 
 	if (c->n_operands != 0)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "cert list takes no arguments");
@@ -217,40 +225,7 @@ int ck_ctl_cert_list(struct ck_ctl *c)
 	         : status        ? "status="
 	                         : "",
 	         status ? esc_s : "");
-	rc = ck_ctl_api_list(c->http, path, &items, &e);
-	if (rc == CK_CTL_EXIT_FAIL)
-		rc = ck_ctl_print_api_error(&e);
-	if (rc != CK_CTL_EXIT_OK)
-		goto out;
-	if (c->json) {
-		rc = ck_ctl_print_json_list(items);
-		goto out;
-	}
-	t = ck_cli_table_new(5, head);
-	if (!t) {
-		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-		goto out;
-	}
-	cJSON_ArrayForEach(it, items)
-	{
-		char created[40], issuer[20] = "";
-		const char *iss = ck_ctl_json_str(it, "issuer");
-		if (iss)
-			snprintf(issuer, sizeof(issuer), "%.16s", iss);
-		const char *row[] = { ck_ctl_json_str(it, "fingerprint"),
-			              ck_ctl_json_str(it, "thing"), ck_ctl_json_str(it, "status"),
-			              issuer,
-			              ck_ctl_json_time(it, "createdAt", created, sizeof(created)) };
-		if (ck_cli_table_add(t, row) < 0) {
-			rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-			goto out;
-		}
-	}
-	rc = ck_ctl_print_table(t);
-out:
-	ck_cli_table_free(t);
-	cJSON_Delete(items);
-	return rc;
+	return ck_ctl_list_print(c, path, 5, head, cert_row);
 }
 
 static int cert_path(struct ck_ctl *c, size_t operands, const char *what, const char *suffix,
@@ -377,44 +352,19 @@ int ck_ctl_cert_register(struct ck_ctl *c)
 	return rc;
 }
 
-/* clickctl ca list */
+/* One CA's row: FINGERPRINT ORIGIN STATUS SUBJECT. */
+static int ca_row(struct ck_cli_table *t, const cJSON *it)
+{
+	const char *row[] = { ck_ctl_json_str(it, "fingerprint"), ck_ctl_json_str(it, "origin"),
+		              ck_ctl_json_str(it, "status"), ck_ctl_json_str(it, "subject") };
+	return ck_cli_table_add(t, row);
+}
+
+/* clickctl ca list (extra operands are ignored) */
 int ck_ctl_ca_list(struct ck_ctl *c)
 {
 	static const char *const head[] = { "FINGERPRINT", "ORIGIN", "STATUS", "SUBJECT" };
-	struct ck_ctl_api_error e;
-	struct ck_cli_table *t = NULL;
-	cJSON *items = NULL;
-	const cJSON *it;
-	int rc = ck_ctl_api_list(c->http, "/cas", &items, &e);
-
-	if (rc == CK_CTL_EXIT_FAIL)
-		rc = ck_ctl_print_api_error(&e);
-	if (rc != CK_CTL_EXIT_OK)
-		goto out;
-	if (c->json) {
-		rc = ck_ctl_print_json_list(items);
-		goto out;
-	}
-	t = ck_cli_table_new(4, head);
-	if (!t) {
-		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-		goto out;
-	}
-	cJSON_ArrayForEach(it, items)
-	{
-		const char *row[] = { ck_ctl_json_str(it, "fingerprint"),
-			              ck_ctl_json_str(it, "origin"), ck_ctl_json_str(it, "status"),
-			              ck_ctl_json_str(it, "subject") };
-		if (ck_cli_table_add(t, row) < 0) {
-			rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-			goto out;
-		}
-	}
-	rc = ck_ctl_print_table(t);
-out:
-	ck_cli_table_free(t);
-	cJSON_Delete(items);
-	return rc;
+	return ck_ctl_list_print(c, "/cas", 4, head, ca_row);
 }
 
 /* clickctl ca register --ca-file FILE --crl-file FILE */

@@ -220,47 +220,21 @@ int ck_ctl_rules_delete(struct ck_ctl *c)
 	return rule_call(c, "delete", "DELETE", "");
 }
 
+/* One rule's row: NAME ENABLED SQL. */
+static int rule_row(struct ck_cli_table *t, const cJSON *it)
+{
+	const cJSON *enabled = cJSON_GetObjectItemCaseSensitive(it, "enabled");
+	const char *row[] = { ck_ctl_json_str(it, "name"),
+		              cJSON_IsBool(enabled) ? (cJSON_IsTrue(enabled) ? "yes" : "no") : NULL,
+		              ck_ctl_json_str(it, "sql") };
+	return ck_cli_table_add(t, row);
+}
+
 /* clickctl rules list: NAME ENABLED SQL. Returns an exit status. */
 int ck_ctl_rules_list(struct ck_ctl *c)
 {
 	static const char *const head[] = { "NAME", "ENABLED", "SQL" };
-	struct ck_ctl_api_error e;
-	struct ck_cli_table *t = NULL;
-	cJSON *items = NULL;
-	const cJSON *it;
-	int rc;
-
 	if (c->n_operands != 0)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "rules list takes no arguments");
-	rc = ck_ctl_api_list(c->http, "/rules", &items, &e);
-	if (rc == CK_CTL_EXIT_FAIL)
-		rc = ck_ctl_print_api_error(&e);
-	if (rc != CK_CTL_EXIT_OK)
-		goto out;
-	if (c->json) {
-		rc = ck_ctl_print_json_list(items);
-		goto out;
-	}
-	t = ck_cli_table_new(3, head);
-	if (!t) {
-		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-		goto out;
-	}
-	cJSON_ArrayForEach(it, items)
-	{
-		const cJSON *enabled = cJSON_GetObjectItemCaseSensitive(it, "enabled");
-		const char *row[] = { ck_ctl_json_str(it, "name"),
-			              cJSON_IsBool(enabled) ? (cJSON_IsTrue(enabled) ? "yes" : "no")
-			                                    : NULL,
-			              ck_ctl_json_str(it, "sql") };
-		if (ck_cli_table_add(t, row) < 0) {
-			rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-			goto out;
-		}
-	}
-	rc = ck_ctl_print_table(t);
-out:
-	ck_cli_table_free(t);
-	cJSON_Delete(items);
-	return rc;
+	return ck_ctl_list_print(c, "/rules", 3, head, rule_row);
 }

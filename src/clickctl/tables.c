@@ -128,54 +128,30 @@ int ck_ctl_tables_create(struct ck_ctl *c)
 	return rc;
 }
 
-/* clickctl tables list: NAME PARTITION-KEY SORT-KEY ITEMS. */
+/* One table's row: NAME PARTITION-KEY SORT-KEY. */
+static int table_row(struct ck_cli_table *t, const cJSON *it)
+{
+	static const char *const members[] = { "partitionKey", "sortKey" };
+	char keys[2][200];
+	for (int i = 0; i < 2; i++) {
+		const cJSON *k = cJSON_GetObjectItemCaseSensitive(it, members[i]);
+		if (ck_ctl_json_str(k, "name"))
+			snprintf(keys[i], sizeof(keys[i]), "%s (%s)", ck_ctl_json_str(k, "name"),
+			         ck_ctl_json_str(k, "type") ? ck_ctl_json_str(k, "type") : "S");
+		else
+			keys[i][0] = '\0';
+	}
+	const char *row[] = { ck_ctl_json_str(it, "name"), keys[0], keys[1] };
+	return ck_cli_table_add(t, row);
+}
+
+/* clickctl tables list: NAME PARTITION-KEY SORT-KEY. */
 int ck_ctl_tables_list(struct ck_ctl *c)
 {
 	static const char *const head[] = { "NAME", "PARTITION-KEY", "SORT-KEY" };
-	struct ck_ctl_api_error e;
-	struct ck_cli_table *t = NULL;
-	cJSON *items = NULL;
-	const cJSON *it;
 	if (c->n_operands != 0)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "tables list takes no arguments");
-	int rc = ck_ctl_api_list(c->http, "/tables", &items, &e);
-	if (rc == CK_CTL_EXIT_FAIL)
-		rc = ck_ctl_print_api_error(&e);
-	if (rc != CK_CTL_EXIT_OK)
-		goto out;
-	if (c->json) {
-		rc = ck_ctl_print_json_list(items);
-		goto out;
-	}
-	t = ck_cli_table_new(3, head);
-	if (!t) {
-		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-		goto out;
-	}
-	cJSON_ArrayForEach(it, items)
-	{
-		char keys[2][200];
-		static const char *const members[] = { "partitionKey", "sortKey" };
-		for (int i = 0; i < 2; i++) {
-			const cJSON *k = cJSON_GetObjectItemCaseSensitive(it, members[i]);
-			if (ck_ctl_json_str(k, "name"))
-				snprintf(
-				    keys[i], sizeof(keys[i]), "%s (%s)", ck_ctl_json_str(k, "name"),
-				    ck_ctl_json_str(k, "type") ? ck_ctl_json_str(k, "type") : "S");
-			else
-				keys[i][0] = '\0';
-		}
-		const char *row[] = { ck_ctl_json_str(it, "name"), keys[0], keys[1] };
-		if (ck_cli_table_add(t, row) < 0) {
-			rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-			goto out;
-		}
-	}
-	rc = ck_ctl_print_table(t);
-out:
-	ck_cli_table_free(t);
-	cJSON_Delete(items);
-	return rc;
+	return ck_ctl_list_print(c, "/tables", 3, head, table_row);
 }
 
 /* clickctl tables drop NAME: deletes the table and its items. */

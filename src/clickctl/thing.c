@@ -428,62 +428,38 @@ out:
 	return rc;
 }
 
+/* One thing's row: NAME TYPE LOCATION ENABLED LAST-SEEN BATTERY. */
+static int thing_row(struct ck_cli_table *t, const cJSON *it)
+{
+	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(it, "attributes");
+	const cJSON *enabled = cJSON_GetObjectItemCaseSensitive(it, "enabled");
+	const cJSON *mv = cJSON_GetObjectItemCaseSensitive(it, "batteryMv");
+	char seen[40], battery[32] = "";
+	if (cJSON_IsNumber(mv))
+		snprintf(battery, sizeof(battery), "%.0f mV", mv->valuedouble);
+	const char *row[] = { ck_ctl_json_str(it, "name"),
+		              ck_ctl_json_str(it, "type"),
+		              ck_ctl_json_str(attrs, "location"),
+		              cJSON_IsBool(enabled) ? (cJSON_IsTrue(enabled) ? "yes" : "no") : NULL,
+		              ck_ctl_json_time(it, "lastSeenAt", seen, sizeof(seen)),
+		              battery };
+	return ck_cli_table_add(t, row);
+}
+
 /* clickctl thing list: NAME TYPE LOCATION ENABLED LAST-SEEN BATTERY. Returns
  * an exit status. */
 int ck_ctl_thing_list(struct ck_ctl *c)
 {
 	static const char *const head[] = { "NAME",    "TYPE",      "LOCATION",
 		                            "ENABLED", "LAST-SEEN", "BATTERY" };
-	struct ck_ctl_api_error e;
-	struct ck_cli_table *t = NULL;
-	cJSON *items = NULL;
-	const cJSON *it;
+	char path[4200];
 	int rc;
 
-	char path[4200];
 	if (c->n_operands != 0)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "thing list takes no arguments");
 	memcpy(path, "/things", 8);
 	rc = ck_ctl_thing_list_query(c, path + 7, sizeof(path) - 7);
 	if (rc != CK_CTL_EXIT_OK)
 		return rc;
-	rc = ck_ctl_api_list(c->http, path, &items, &e);
-	if (rc == CK_CTL_EXIT_FAIL)
-		rc = ck_ctl_print_api_error(&e);
-	if (rc != CK_CTL_EXIT_OK)
-		goto out;
-	if (c->json) {
-		rc = ck_ctl_print_json_list(items);
-		goto out;
-	}
-	t = ck_cli_table_new(6, head);
-	if (!t) {
-		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-		goto out;
-	}
-	cJSON_ArrayForEach(it, items)
-	{
-		const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(it, "attributes");
-		const cJSON *enabled = cJSON_GetObjectItemCaseSensitive(it, "enabled");
-		const cJSON *mv = cJSON_GetObjectItemCaseSensitive(it, "batteryMv");
-		char seen[40], battery[32] = "";
-		if (cJSON_IsNumber(mv))
-			snprintf(battery, sizeof(battery), "%.0f mV", mv->valuedouble);
-		const char *row[] = { ck_ctl_json_str(it, "name"),
-			              ck_ctl_json_str(it, "type"),
-			              ck_ctl_json_str(attrs, "location"),
-			              cJSON_IsBool(enabled) ? (cJSON_IsTrue(enabled) ? "yes" : "no")
-			                                    : NULL,
-			              ck_ctl_json_time(it, "lastSeenAt", seen, sizeof(seen)),
-			              battery };
-		if (ck_cli_table_add(t, row) < 0) {
-			rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-			goto out;
-		}
-	}
-	rc = ck_ctl_print_table(t);
-out:
-	ck_cli_table_free(t);
-	cJSON_Delete(items);
-	return rc;
+	return ck_ctl_list_print(c, path, 6, head, thing_row);
 }

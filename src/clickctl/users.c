@@ -163,43 +163,20 @@ int ck_ctl_users_delete(struct ck_ctl *c)
 	return api_send(c, "DELETE", path, NULL, done);
 }
 
+/* One user's row: NAME ROLE CREATED. */
+static int user_row(struct ck_cli_table *t, const cJSON *it)
+{
+	char created[40];
+	const char *row[] = { ck_ctl_json_str(it, "name"), ck_ctl_json_str(it, "role"),
+		              ck_ctl_json_time(it, "createdAt", created, sizeof(created)) };
+	return ck_cli_table_add(t, row);
+}
+
 /* clickctl users list: NAME ROLE CREATED. */
 int ck_ctl_users_list(struct ck_ctl *c)
 {
 	static const char *const head[] = { "NAME", "ROLE", "CREATED" };
-	struct ck_ctl_api_error e;
-	struct ck_cli_table *t = NULL;
-	cJSON *items = NULL;
-	const cJSON *it;
 	if (c->n_operands != 0)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "users list takes no arguments");
-	int rc = ck_ctl_api_list(c->http, "/users", &items, &e);
-	if (rc == CK_CTL_EXIT_FAIL)
-		rc = ck_ctl_print_api_error(&e);
-	if (rc != CK_CTL_EXIT_OK)
-		goto out;
-	if (c->json) {
-		rc = ck_ctl_print_json_list(items);
-		goto out;
-	}
-	t = ck_cli_table_new(3, head);
-	if (!t) {
-		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-		goto out;
-	}
-	cJSON_ArrayForEach(it, items)
-	{
-		char created[40];
-		const char *row[] = { ck_ctl_json_str(it, "name"), ck_ctl_json_str(it, "role"),
-			              ck_ctl_json_time(it, "createdAt", created, sizeof(created)) };
-		if (ck_cli_table_add(t, row) < 0) {
-			rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-			goto out;
-		}
-	}
-	rc = ck_ctl_print_table(t);
-out:
-	ck_cli_table_free(t);
-	cJSON_Delete(items);
-	return rc;
+	return ck_ctl_list_print(c, "/users", 3, head, user_row);
 }

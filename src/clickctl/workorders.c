@@ -28,6 +28,26 @@ static int add_filter(char *path, size_t len, const char *key, const char *value
 	return 0;
 }
 
+/* One work order's row: ID KIND STATUS THING CLICK LOCATION PRESSED CREATED. */
+static int workorder_row(struct ck_cli_table *t, const cJSON *it)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
+	char id_buf[32] = "", pressed[40], created[40];
+	if (cJSON_IsNumber(id))
+		snprintf(id_buf, sizeof(id_buf), "%.0f", id->valuedouble);
+	else if (cJSON_IsString(id))
+		snprintf(id_buf, sizeof(id_buf), "%s", id->valuestring);
+	const char *row[] = { id_buf,
+		              ck_ctl_json_str(it, "kind"),
+		              ck_ctl_json_str(it, "status"),
+		              ck_ctl_json_str(it, "thing"),
+		              ck_ctl_json_str(it, "clickType"),
+		              ck_ctl_json_str(it, "location"),
+		              ck_ctl_json_time(it, "pressedAt", pressed, sizeof(pressed)),
+		              ck_ctl_json_time(it, "createdAt", created, sizeof(created)) };
+	return ck_cli_table_add(t, row);
+}
+
 /*
  * clickctl workorders list [--status S] [--thing T]:
  * ID KIND STATUS THING CLICK LOCATION PRESSED CREATED. Returns an exit
@@ -37,12 +57,7 @@ int ck_ctl_workorders_list(struct ck_ctl *c)
 {
 	static const char *const head[] = { "ID",    "KIND",     "STATUS",  "THING",
 		                            "CLICK", "LOCATION", "PRESSED", "CREATED" };
-	struct ck_ctl_api_error e;
-	struct ck_cli_table *t = NULL;
 	char path[2 * (3 * FILTER_MAX + 16) + 32] = "/workorders";
-	cJSON *items = NULL;
-	const cJSON *it;
-	int rc;
 
 	if (c->n_operands != 0)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "workorders list takes no arguments");
@@ -52,44 +67,5 @@ int ck_ctl_workorders_list(struct ck_ctl *c)
 	        0)
 		return ck_ctl_fail(CK_CTL_EXIT_USAGE, "--status and --thing take at most %d bytes",
 		                   FILTER_MAX);
-	rc = ck_ctl_api_list(c->http, path, &items, &e);
-	if (rc == CK_CTL_EXIT_FAIL)
-		rc = ck_ctl_print_api_error(&e);
-	if (rc != CK_CTL_EXIT_OK)
-		goto out;
-	if (c->json) {
-		rc = ck_ctl_print_json_list(items);
-		goto out;
-	}
-	t = ck_cli_table_new(8, head);
-	if (!t) {
-		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-		goto out;
-	}
-	cJSON_ArrayForEach(it, items)
-	{
-		const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
-		char id_buf[32] = "", pressed[40], created[40];
-		if (cJSON_IsNumber(id))
-			snprintf(id_buf, sizeof(id_buf), "%.0f", id->valuedouble);
-		else if (cJSON_IsString(id))
-			snprintf(id_buf, sizeof(id_buf), "%s", id->valuestring);
-		const char *row[] = { id_buf,
-			              ck_ctl_json_str(it, "kind"),
-			              ck_ctl_json_str(it, "status"),
-			              ck_ctl_json_str(it, "thing"),
-			              ck_ctl_json_str(it, "clickType"),
-			              ck_ctl_json_str(it, "location"),
-			              ck_ctl_json_time(it, "pressedAt", pressed, sizeof(pressed)),
-			              ck_ctl_json_time(it, "createdAt", created, sizeof(created)) };
-		if (ck_cli_table_add(t, row) < 0) {
-			rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-			goto out;
-		}
-	}
-	rc = ck_ctl_print_table(t);
-out:
-	ck_cli_table_free(t);
-	cJSON_Delete(items);
-	return rc;
+	return ck_ctl_list_print(c, path, 8, head, workorder_row);
 }
