@@ -185,64 +185,39 @@ static const char *join(const cJSON *o, bool values, char *buf, size_t len)
 	return buf;
 }
 
-static int list(struct ck_ctl *c, const char *path, bool projects)
+/* One project's row: PROJECT SLOTS PLACEMENTS DEFAULTS. */
+static int project_row(struct ck_cli_table *t, const cJSON *it)
 {
-	static const char *const phead[] = { "PROJECT", "SLOTS", "PLACEMENTS", "DEFAULTS" };
-	static const char *const lhead[] = { "PLACEMENT", "DEVICES", "ATTRIBUTES" };
-	struct ck_ctl_api_error e;
-	struct ck_cli_table *t = NULL;
-	cJSON *items = NULL;
-	const cJSON *it;
-	int rc = ck_ctl_api_list(c->http, path, &items, &e);
-	if (rc == CK_CTL_EXIT_FAIL)
-		rc = ck_ctl_print_api_error(&e);
-	if (rc != CK_CTL_EXIT_OK)
-		goto out;
-	if (c->json) {
-		rc = ck_ctl_print_json_list(items);
-		goto out;
-	}
-	t = projects ? ck_cli_table_new(4, phead) : ck_cli_table_new(3, lhead);
-	if (!t) {
-		rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-		goto out;
-	}
-	cJSON_ArrayForEach(it, items)
-	{
-		char a[1024], b[2048], n[32];
-		const cJSON *pt = cJSON_GetObjectItemCaseSensitive(it, "placementTemplate");
-		const cJSON *count = cJSON_GetObjectItemCaseSensitive(it, "placements");
-		snprintf(n, sizeof(n), "%.0f", cJSON_IsNumber(count) ? count->valuedouble : 0);
-		const char *prow[] = {
-			ck_ctl_json_str(it, "projectName"),
-			join(cJSON_GetObjectItemCaseSensitive(pt, "deviceTemplates"), false, a,
-			     sizeof(a)),
-			n,
-			join(cJSON_GetObjectItemCaseSensitive(pt, "defaultAttributes"), true, b,
-			     sizeof(b)),
-		};
-		const char *lrow[] = {
-			ck_ctl_json_str(it, "placementName"),
-			join(cJSON_GetObjectItemCaseSensitive(it, "devices"), true, a, sizeof(a)),
-			join(cJSON_GetObjectItemCaseSensitive(it, "attributes"), true, b,
-			     sizeof(b)),
-		};
-		if (ck_cli_table_add(t, projects ? prow : lrow) < 0) {
-			rc = ck_ctl_fail(CK_CTL_EXIT_FAIL, "out of memory");
-			goto out;
-		}
-	}
-	rc = ck_ctl_print_table(t);
-out:
-	ck_cli_table_free(t);
-	cJSON_Delete(items);
-	return rc;
+	char a[1024], b[2048], n[32];
+	const cJSON *pt = cJSON_GetObjectItemCaseSensitive(it, "placementTemplate");
+	const cJSON *count = cJSON_GetObjectItemCaseSensitive(it, "placements");
+	snprintf(n, sizeof(n), "%.0f", cJSON_IsNumber(count) ? count->valuedouble : 0);
+	const char *row[] = {
+		ck_ctl_json_str(it, "projectName"),
+		join(cJSON_GetObjectItemCaseSensitive(pt, "deviceTemplates"), false, a, sizeof(a)),
+		n,
+		join(cJSON_GetObjectItemCaseSensitive(pt, "defaultAttributes"), true, b, sizeof(b)),
+	};
+	return ck_cli_table_add(t, row);
+}
+
+/* One placement's row: PLACEMENT DEVICES ATTRIBUTES. */
+static int placement_row(struct ck_cli_table *t, const cJSON *it)
+{
+	char a[1024], b[2048];
+	const char *row[] = {
+		ck_ctl_json_str(it, "placementName"),
+		join(cJSON_GetObjectItemCaseSensitive(it, "devices"), true, a, sizeof(a)),
+		join(cJSON_GetObjectItemCaseSensitive(it, "attributes"), true, b, sizeof(b)),
+	};
+	return ck_cli_table_add(t, row);
 }
 
 int ck_ctl_projects_list(struct ck_ctl *c)
 {
+	static const char *const head[] = { "PROJECT", "SLOTS", "PLACEMENTS", "DEFAULTS" };
 	int rc = need(c, 0, "projects list");
-	return rc == CK_CTL_EXIT_OK ? list(c, "/projects", true) : rc;
+	return rc == CK_CTL_EXIT_OK ? ck_ctl_list_print(c, "/projects", 4, head, project_row) : rc;
 }
 
 /* clickctl placements create PROJECT NAME [--attr K=V]... */
@@ -311,11 +286,12 @@ int ck_ctl_placements_delete(struct ck_ctl *c)
 
 int ck_ctl_placements_list(struct ck_ctl *c)
 {
+	static const char *const head[] = { "PLACEMENT", "DEVICES", "ATTRIBUTES" };
 	char path[SEG + 64];
 	int rc = need(c, 1, "placements list PROJECT");
 	if (rc == CK_CTL_EXIT_OK)
 		rc = path_of(c, path, sizeof(path), 1, "/placements");
-	return rc == CK_CTL_EXIT_OK ? list(c, path, false) : rc;
+	return rc == CK_CTL_EXIT_OK ? ck_ctl_list_print(c, path, 3, head, placement_row) : rc;
 }
 
 /* clickctl placements assign PROJECT NAME SLOT THING. */

@@ -95,13 +95,24 @@ def test_press_located_by_placement_and_oneclick_event():
         site.clickctl("placements", "update", "plant", "dock-b", "--attr", "location=")
         check(site.press(dev, "single").returncode == 0, "press failed")
         wait_for("the fourth work order", lambda: len(site.workorders()) == 4)
-        check(site.workorders()[0]["location"] == "somewhere", site.workorders()[0])        # Usage is metered per project: the three presses made while placed.
+        check(site.workorders()[0]["location"] == "somewhere", site.workorders()[0])
+        # Usage is metered per project: the three presses made while placed.
         per_project = {c["key"]: c["value"] for c in site.get("/usage")["counters"]
                        if c["scope"] == "project" and c["metric"] == "project_messages"}
         check(per_project == {"plant": 3}, "usage per project: %r" % per_project)
         listed = json.loads(site.clickctl("--json", "projects", "list").stdout)["items"]
         check([p["projectName"] for p in listed] == ["plant"] and listed[0]["placements"] == 2,
               listed)
+        # The tables show each project's slots and defaults, each placement's
+        # devices and attributes (the two once shared buffers, and the
+        # project table printed "-" for slots and defaults).
+        table = site.clickctl("projects", "list").stdout.splitlines()
+        check(table[0].split() == ["PROJECT", "SLOTS", "PLACEMENTS", "DEFAULTS"], table)
+        row = table[1].split()
+        check(row[:3] == ["plant", "caller", "2"] and "location=somewhere" in row and
+              "equipment=forklift" in row, table)
+        placements = site.clickctl("placements", "list", "plant").stdout
+        check("dock-a" in placements and "phone=+100" in placements, placements)
         status, _ = site.request("DELETE", "/projects/plant")
         check(status == 409, "a project with placements was deleted: %d" % status)
         site.clickctl("placements", "unassign", "plant", "dock-b", "caller")
