@@ -227,6 +227,22 @@ static void append_n(struct ck_journal_writer *w, int n, const char *payload)
 		CK_CHECK_INT(ck_journal_writer_append(w, &row, 1, NULL), ==, 0);
 }
 
+/* A new journal in root/name holding n presses in its first segment;
+ * returns that segment's size. */
+static int64_t filled(char *dir, size_t len, const char *name, int n)
+{
+	struct ck_journal_writer w;
+	struct ck_journal_writer_config wc = { .max_bytes = 1 << 20 };
+
+	fresh_dir(dir, len, name);
+	ck_journal_writer_init(&w);
+	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 0, 1, NULL), ==, 0);
+	append_n(&w, n, "{\"clickType\":\"SINGLE\"}");
+	int64_t size = w.n_segs ? w.segs[0].size : 0;
+	ck_journal_writer_close(&w);
+	return size;
+}
+
 /* A torn tail is cut at open; numbering continues after the acknowledged
  * sequence when the tail held acknowledged records. */
 static void test_torn_tail(void)
@@ -238,13 +254,9 @@ static void test_torn_tail(void)
 	struct ck_journal_reader r;
 	struct seen got = { 0 };
 
-	fresh_dir(dir, sizeof(dir), "torn");
-	ck_journal_writer_init(&w);
-	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 0, 1, NULL), ==, 0);
-	append_n(&w, 5, "{\"clickType\":\"SINGLE\"}");
-	int64_t size = w.segs[0].size;
+	int64_t size = filled(dir, sizeof(dir), "torn", 5);
 	int64_t rec_len = (size - CK_JOURNAL_SEG_HEADER) / 5;
-	ck_journal_writer_close(&w);
+	ck_journal_writer_init(&w);
 	snprintf(path, sizeof(path), "%s/00000000000000000001.seg", dir);
 	/* Half of the last record and some garbage. */
 	CK_CHECK_INT(truncate(path, size - rec_len / 2), ==, 0);
@@ -302,12 +314,9 @@ static void test_damage(void)
 	struct ck_journal_reader r;
 	struct seen got = { 0 };
 
-	fresh_dir(dir, sizeof(dir), "damage");
+	int64_t size = filled(dir, sizeof(dir), "damage", 10);
+	int64_t rec_len = (size - CK_JOURNAL_SEG_HEADER) / 10;
 	ck_journal_writer_init(&w);
-	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 0, 1, NULL), ==, 0);
-	append_n(&w, 10, "{\"clickType\":\"SINGLE\"}");
-	int64_t size = w.segs[0].size, rec_len = (size - CK_JOURNAL_SEG_HEADER) / 10;
-	ck_journal_writer_close(&w);
 	/* Record 4's payload flipped: records 5..10 follow intact. */
 	snprintf(path, sizeof(path), "%s/00000000000000000001.seg", dir);
 	int fd = open(path, O_RDWR);
@@ -374,12 +383,8 @@ static void test_reader_after_tail_cut(void)
 	struct ck_journal_reader r;
 	struct seen got = { 0 };
 
-	fresh_dir(dir, sizeof(dir), "recut");
+	int64_t size = filled(dir, sizeof(dir), "recut", 3);
 	ck_journal_writer_init(&w);
-	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 0, 1, NULL), ==, 0);
-	append_n(&w, 3, "{\"clickType\":\"SINGLE\"}");
-	int64_t size = w.segs[0].size;
-	ck_journal_writer_close(&w);
 	snprintf(path, sizeof(path), "%s/00000000000000000001.seg", dir);
 	int fd = open(path, O_WRONLY | O_APPEND);
 	static const char junk[200] = "CKR1 not a record, the end of a write cut short";
