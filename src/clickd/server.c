@@ -757,8 +757,14 @@ int ck_server_run(const struct ck_options *opt)
 	if (setup(&sv, err, sizeof(err)) != 0 || setup_loop(&sv, err, sizeof(err)) != 0) {
 		fprintf(stderr, "clickd: %s\n", err);
 		goto out;
-	} /* The broker comes up first, so that new presses are accepted while the
-	   * loop drains whatever was journaled while clickd was down. */
+	}
+	/* journal.ack before the broker opens the journal: when the journal
+	 * ends below the cursor (a tail lost in a power cut, a replaced
+	 * directory), the plugin numbers new presses after what is acknowledged,
+	 * and they must not land at or below the cursor, where ingest skips. */
+	acknowledge(&sv);
+	/* The broker comes up first, so that new presses are accepted while the
+	 * loop drains whatever was journaled while clickd was down. */
 	if (ck_broker_start(sv.broker, mono_ms()) != 0) {
 		fprintf(stderr, "clickd: cannot start the broker %s\n", opt->mosquitto);
 		goto out;

@@ -38,6 +38,7 @@ GET /metrics (no token from loopback) shows the counters.
 import fcntl
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -557,6 +558,33 @@ def test_disk_full():
         site.cleanup()
 
 
+# -- site C: the journal directory replaced --------------------------------
+def test_replaced_journal_directory():
+    """The journal directory and journal.ack removed while clickd was
+    stopped (restored from an old backup, wiped by mistake): clickd tells
+    the plugin its cursor before the broker opens the journal, so new
+    presses are numbered after it and processed, not skipped."""
+    site = Site("replaced")
+    try:
+        site.start()
+        dev = site.device("rp1")
+        for _ in range(3):
+            r = site.press(dev)
+            check(r.returncode == 0, "press: %d %s" % (r.returncode, r.stderr))
+        wait_for("three events", lambda: event_count(site) == 3)
+        site.stop()
+        shutil.rmtree(site.journal_dir())
+        os.unlink(os.path.join(site.data, "journal.ack"))
+        site.start()
+        r = site.press(dev)
+        check(r.returncode == 0, "press after the journal was replaced: %s" % r.stderr)
+        check([rec["seq"] for rec in site.journal()] == [4],
+              "numbered after the cursor: %r" % [rec["seq"] for rec in site.journal()])
+        wait_for("the new press processed", lambda: event_count(site) == 4)
+    finally:
+        site.cleanup()
+
+
 def test_site_a():
     """Runs the cases that share site A in order (each builds on the last)."""
     setup_a()
@@ -574,4 +602,4 @@ if __name__ == "__main__":
     if os.environ.get("CK_JOURNAL_ONLY"):
         names = os.environ["CK_JOURNAL_ONLY"].split(",")
         run([globals()[n] for n in names])
-    run([test_site_a, test_disk_full])
+    run([test_site_a, test_disk_full, test_replaced_journal_directory])
