@@ -656,9 +656,27 @@ static int jp_push(struct jp *j, struct jp_list *l, struct ck_sql_val k, struct 
 	return 0;
 }
 
+/* After an array element or object member: consumes ',' (1: another
+ * follows) or close (0: the end); anything else is -EINVAL. */
+static int jp_after_member(struct jp *j, char close)
+{
+	jp_ws(j);
+	if (j->p >= j->end)
+		return -EINVAL;
+	if (*j->p == ',') {
+		j->p++;
+		return 1;
+	}
+	if (*j->p != close)
+		return -EINVAL;
+	j->p++;
+	return 0;
+}
+
 static int jp_array(struct jp *j, struct ck_sql_val *out)
 {
 	struct jp_list l = { 0 };
+	int rc = 0;
 	j->p++;
 	jp_ws(j);
 	if (j->p < j->end && *j->p == ']') {
@@ -666,24 +684,18 @@ static int jp_array(struct jp *j, struct ck_sql_val *out)
 	} else {
 		for (;;) {
 			struct ck_sql_val v;
-			int rc = jp_value(j, &v);
+			rc = jp_value(j, &v);
 			if (rc)
 				return rc;
 			rc = jp_push(j, &l, v, v, false);
 			if (rc)
 				return rc;
-			jp_ws(j);
-			if (j->p >= j->end)
-				return -EINVAL;
-			if (*j->p == ',') {
-				j->p++;
-				continue;
-			}
-			if (*j->p != ']')
-				return -EINVAL;
-			j->p++;
-			break;
+			rc = jp_after_member(j, ']');
+			if (rc <= 0)
+				break;
 		}
+		if (rc < 0)
+			return rc;
 	}
 	struct ck_sql_arr *a = ck_sql_arena_alloc(j->a, sizeof(*a));
 	if (!a)
@@ -698,6 +710,7 @@ static int jp_array(struct jp *j, struct ck_sql_val *out)
 static int jp_object(struct jp *j, struct ck_sql_val *out)
 {
 	struct jp_list l = { 0 };
+	int rc = 0;
 	j->p++;
 	jp_ws(j);
 	if (j->p < j->end && *j->p == '}') {
@@ -708,7 +721,7 @@ static int jp_object(struct jp *j, struct ck_sql_val *out)
 			jp_ws(j);
 			if (j->p >= j->end || *j->p != '"')
 				return -EINVAL;
-			int rc = jp_string(j, &k);
+			rc = jp_string(j, &k);
 			if (rc)
 				return rc;
 			jp_ws(j);
@@ -721,18 +734,12 @@ static int jp_object(struct jp *j, struct ck_sql_val *out)
 			rc = jp_push(j, &l, k, v, true);
 			if (rc)
 				return rc;
-			jp_ws(j);
-			if (j->p >= j->end)
-				return -EINVAL;
-			if (*j->p == ',') {
-				j->p++;
-				continue;
-			}
-			if (*j->p != '}')
-				return -EINVAL;
-			j->p++;
-			break;
+			rc = jp_after_member(j, '}');
+			if (rc <= 0)
+				break;
 		}
+		if (rc < 0)
+			return rc;
 	}
 	*out = ck_sql_obj_build(j->a, l.k, l.v, l.n);
 	if (out->t == CK_SQL_UNDEF)
