@@ -78,5 +78,12 @@ void ck_sq_add_json_column(cJSON *obj, const char *key, sqlite3_stmt *st, int i)
 int ck_sq_run_list(struct ck_store *s, sqlite3_stmt *st, int n_params,
                    const struct ck_list_query *q, cJSON *items, int64_t *next,
                    cJSON *(*row_fn)(sqlite3_stmt *st));
+/*
+ * Steps st (parameters bound) once and finishes it: 0 with the row as
+ * row_fn builds it in *out, -ENOENT when there is no row, -ENOMEM when
+ * row_fn fails, or the store's error (logged as what).
+ */
+int ck_sq_get_one(struct ck_store *s, sqlite3_stmt *st, cJSON *(*row_fn)(sqlite3_stmt *st),
+                  const char *what, cJSON **out);
 
 #endif

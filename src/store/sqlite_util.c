@@ -180,3 +180,17 @@ int ck_sq_select_int(struct ck_store *s, const char *sql, const char *a, const c
 		return 0;
 	return rc == SQLITE_DONE ? -ENOENT : ck_sq_fail(s, what);
 }
+
+int ck_sq_get_one(struct ck_store *s, sqlite3_stmt *st, cJSON *(*row_fn)(sqlite3_stmt *st),
+                  const char *what, cJSON **out)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = row_fn(st);
+		rc = *out ? 0 : -ENOMEM;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : ck_sq_fail(s, what);
+	}
+	ck_sq_finish(s, st);
+	return rc;
+}

@@ -401,15 +401,7 @@ int ck_store_call_get_json(struct ck_store *s, int64_t id, cJSON **out)
 	if (ck_sq_prepare(s, JSON_COLUMNS "WHERE id = ?", &st) != 0)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*out = call_row(st);
-		rc = *out ? 0 : -ENOMEM;
-	} else {
-		rc = rc == SQLITE_DONE ? -ENOENT : ck_sq_fail(s, "read call");
-	}
-	ck_sq_finish(s, st);
-	return rc;
+	return ck_sq_get_one(s, st, call_row, "read call", out);
 }
 
 int ck_store_call_list(struct ck_store *s, const struct ck_call_query *q, cJSON *items,

@@ -254,15 +254,7 @@ int ck_store_outbox_get_json(struct ck_store *s, int64_t id, cJSON **out)
 	if (ck_sq_prepare(s, "SELECT " ENTRY_COLUMNS " FROM outbox WHERE id = ?1", &st) != 0)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = entry_json(st);
-	ck_sq_finish(s, st);
-	if (rc == SQLITE_DONE)
-		return -ENOENT;
-	if (rc != SQLITE_ROW)
-		return ck_sq_fail(s, "read outbox");
-	return *out ? 0 : -ENOMEM;
+	return ck_sq_get_one(s, st, entry_json, "read outbox", out);
 }
 
 int ck_store_outbox_list(struct ck_store *s, const struct ck_list_query *q, cJSON *items,

@@ -140,15 +140,7 @@ int ck_store_project_get_json(struct ck_store *s, const char *name, cJSON **out)
 	if (ck_sq_prepare(s, PROJECT_COLUMNS " WHERE name = ?1", &st) != 0)
 		return -EIO;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*out = project_row(st);
-		rc = *out ? 0 : -ENOMEM;
-	} else {
-		rc = rc == SQLITE_DONE ? -ENOENT : ck_sq_fail(s, "project get");
-	}
-	ck_sq_finish(s, st);
-	return rc;
+	return ck_sq_get_one(s, st, project_row, "project get", out);
 }
 
 int ck_store_project_list(struct ck_store *s, cJSON *items)

@@ -173,13 +173,5 @@ int ck_store_rule_get_json(struct ck_store *s, const char *name, cJSON **out)
 	        &st) != 0)
 		return -EIO;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = rule_row(st);
-	ck_sq_finish(s, st);
-	if (rc == SQLITE_DONE)
-		return -ENOENT;
-	if (rc != SQLITE_ROW)
-		return ck_sq_fail(s, "read rule");
-	return *out ? 0 : -ENOMEM;
+	return ck_sq_get_one(s, st, rule_row, "read rule", out);
 }

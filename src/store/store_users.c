@@ -115,15 +115,7 @@ int ck_store_user_get_json(struct ck_store *s, const char *name, cJSON **out)
 	                  &st) != 0)
 		return -EIO;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*out = user_row(st);
-		rc = *out ? 0 : -ENOMEM;
-	} else {
-		rc = rc == SQLITE_DONE ? -ENOENT : ck_sq_fail(s, "read user");
-	}
-	ck_sq_finish(s, st);
-	return rc;
+	return ck_sq_get_one(s, st, user_row, "read user", out);
 }
 
 int ck_store_user_list(struct ck_store *s, const struct ck_list_query *q, cJSON *items,
