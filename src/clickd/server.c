@@ -76,7 +76,8 @@ struct server {
 	struct ck_escalator *escalator; /* call escalation timers */
 	struct ck_api_env env;
 	_Atomic int broker_state;
-	_Atomic int broker_pid; /* for SIGHUP from the HTTP thread */
+	_Atomic int64_t journal_lost; /* the reader's count, for /metrics */
+	_Atomic int broker_pid;       /* for SIGHUP from the HTTP thread */
 	char endpoint_hosts[2][256];
 	int epfd, sigfd, inofd, timerfd, rulesfd;
 	int64_t restart_at, retry_at; /* 0 when not due */
@@ -126,6 +127,12 @@ static const char *broker_state(void *arg)
 {
 	struct server *sv = arg;
 	return ck_broker_state_name((enum ck_broker_state)atomic_load(&sv->broker_state));
+}
+
+static int64_t journal_lost(void *arg)
+{
+	struct server *sv = arg;
+	return atomic_load(&sv->journal_lost);
 }
 
 static void publish_broker_state(struct server *sv)
@@ -428,6 +435,7 @@ static int setup(struct server *sv, char *err, size_t err_len)
 		.rules_changed = rules_changed,
 		.outbox_changed = outbox_changed,
 		.broker_state = broker_state,
+		.journal_lost = journal_lost,
 		.arg = sv,
 		.web_dir = opt->web_dir,
 		.cookie_secure = opt->cookie_secure,
@@ -614,6 +622,7 @@ static void drain_journal(struct server *sv)
 		}
 		ck_debug("ingest", "processed %d journal rows", n);
 	}
+	atomic_store(&sv->journal_lost, sv->journal.lost);
 	if (sv->stats.enqueued != enqueued)
 		ck_courier_wake(sv->courier);
 	if (sv->stats.processed != processed)

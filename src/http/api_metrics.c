@@ -129,6 +129,12 @@ int ck_metrics_render(const struct ck_metrics_input *in, char **out)
 		     "Last journal sequence whose effects clickd committed.");
 		fprintf(f, "clickd_ingest_cursor %" PRId64 "\n", in->ingest_cursor);
 	}
+	if (in->journal_lost >= 0) {
+		head(f, "clickd_journal_lost_sequences_total", "counter",
+		     "Journal sequences clickd could not read (damaged bytes) and skipped, since "
+		     "it started.");
+		fprintf(f, "clickd_journal_lost_sequences_total %" PRId64 "\n", in->journal_lost);
+	}
 	int n = parse_stats(in->stats, in->stats_len, kv);
 	head(f, "clickd_plugin_stats_up", "gauge",
 	     "1 when DATA/plugin.stats, written by the broker plugin, was readable.");
@@ -224,6 +230,7 @@ static int metrics_get(const struct ck_api_env *env, const struct ck_api_request
 		.broker_running =
 		    env->broker_state && strcmp(env->broker_state(env->arg), "running") == 0,
 		.ingest_cursor = cursor,
+		.journal_lost = env->journal_lost ? env->journal_lost(env->arg) : -1,
 	};
 	char *text = NULL;
 	if (ck_metrics_render(&in, &text) != 0)

@@ -40,6 +40,8 @@ struct ck_api_env {
 	void (*outbox_changed)(void *arg);
 	/* Returns the broker state name; called from the HTTP thread. */
 	const char *(*broker_state)(void *arg);
+	/* Journal sequences skipped over damage so far; from the HTTP thread. */
+	int64_t (*journal_lost)(void *arg);
 	void *arg;
 	const char *web_dir; /* the web app's files (GET /, /app/...); NULL: none */
 	int cookie_secure;   /* session cookies get the Secure attribute */

@@ -19,6 +19,9 @@ struct ck_metrics_input {
 	int64_t now_ms;        /* wall clock, for the age of the stats */
 	int broker_running;    /* 1 when the supervised broker accepts connections */
 	int64_t ingest_cursor; /* last journal sequence clickd committed, -1 if unknown */
+	/* Journal sequences clickd's reader skipped over damaged bytes since
+	 * clickd started, -1 if unknown. */
+	int64_t journal_lost;
 };
 
 /*

@@ -585,6 +585,50 @@ def test_replaced_journal_directory():
         site.cleanup()
 
 
+def test_damaged_older_segment_is_skipped():
+    """Bytes of an older segment changed on the disk (not a torn tail): the
+    broker starts (it scans only the newest segment), clickd reads around
+    the damage, processes every other press, logs the sequences it could
+    not read and counts them in /metrics."""
+    site = Site("damaged")
+    try:
+        site.start()
+        site.device("dm1")
+        site.stop()
+
+        def rec(seq):
+            body = ('{"serialNumber":"dm1","clickType":"SINGLE","seq":%d,"pressedAt":%d}'
+                    % (seq, 1700000000000 + seq)).encode()
+            return dict(seq=seq, received_ms=1700000000000 + seq, client_id="dm1",
+                        thing="dm1", topic="iotbutton/dm1", payload=body,
+                        payload_size=len(body))
+        jdir = site.journal_dir()
+        for name in os.listdir(jdir):
+            os.unlink(os.path.join(jdir, name))
+        journal_file.write_segment(jdir, 1, [rec(i) for i in range(1, 11)])
+        journal_file.write_segment(jdir, 11, [rec(i) for i in range(11, 16)])
+        # Flip one payload byte of record 4 in the older segment.
+        path = os.path.join(jdir, journal_file.segment_name(1))
+        off = [r for r in journal_file.read_records(jdir) if r["seq"] == 4][0]["offset"]
+        with open(path, "r+b") as f:
+            f.seek(off + 100)
+            b = f.read(1)
+            f.seek(off + 100)
+            f.write(bytes([b[0] ^ 0x20]))
+        site.start()
+        wait_for("every readable press processed", lambda: event_count(site) == 14)
+        seqs = sorted(e["seq"] for e in site.events(limit=100))
+        check(seqs == [1, 2, 3] + list(range(5, 16)), "all but the damaged one: %r" % seqs)
+        check("sequences 4 to 4 cannot be read and are skipped" in site.log_text(),
+              "clickd logs the lost sequence")
+        wait_for("the loss in the metrics", lambda: metrics(site).get(
+            "clickd_journal_lost_sequences_total") == 1)
+        check(site.press(site.tmp + "/dev-dm1").returncode == 0, "presses still work")
+        wait_for("the new press processed", lambda: event_count(site) == 15)
+    finally:
+        site.cleanup()
+
+
 def test_site_a():
     """Runs the cases that share site A in order (each builds on the last)."""
     setup_a()
@@ -602,4 +646,5 @@ if __name__ == "__main__":
     if os.environ.get("CK_JOURNAL_ONLY"):
         names = os.environ["CK_JOURNAL_ONLY"].split(",")
         run([globals()[n] for n in names])
-    run([test_site_a, test_disk_full, test_replaced_journal_directory])
+    run([test_site_a, test_disk_full, test_replaced_journal_directory,
+         test_damaged_older_segment_is_skipped])

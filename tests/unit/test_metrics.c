@@ -29,12 +29,15 @@ static void test_render(void)
 		.now_ms = 1002500,
 		.broker_running = 1,
 		.ingest_cursor = 40,
+		.journal_lost = 3,
 	};
 	char *out = NULL;
 	CK_CHECK_INT(ck_metrics_render(&in, &out), ==, 0);
 	const char *must[] = {
 		"# TYPE clickd_broker_running gauge\nclickd_broker_running 1\n",
 		"clickd_ingest_cursor 40\n",
+		("# TYPE clickd_journal_lost_sequences_total counter\n"
+		 "clickd_journal_lost_sequences_total 3\n"),
 		"clickd_plugin_stats_up 1\n",
 		"clickd_plugin_stats_age_seconds 2.500\n",
 		"clickd_journal_healthy 0\n",
@@ -60,12 +63,13 @@ static void test_render(void)
 static void test_missing(void)
 {
 	static const char foreign[] = "something else 1\nappends 3\n";
-	struct ck_metrics_input in = { .now_ms = 1, .ingest_cursor = -1 };
+	struct ck_metrics_input in = { .now_ms = 1, .ingest_cursor = -1, .journal_lost = -1 };
 	char *out = NULL;
 	CK_CHECK_INT(ck_metrics_render(&in, &out), ==, 0);
 	CK_CHECK(out && strstr(out, "clickd_plugin_stats_up 0\n") != NULL);
 	CK_CHECK(out && strstr(out, "clickd_broker_running 0\n") != NULL);
 	CK_CHECK(out && strstr(out, "clickd_ingest_cursor") == NULL);
+	CK_CHECK(out && strstr(out, "lost_sequences") == NULL);
 	free(out);
 	in.stats = foreign;
 	in.stats_len = sizeof(foreign) - 1;
