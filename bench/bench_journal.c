@@ -93,7 +93,7 @@ static void run_segments(const char *dir, bool sync_full, int rows)
 	if (system(cmd) != 0)
 		exit(1);
 	ck_journal_writer_init(&w);
-	if (ck_journal_writer_open(&w, path, &wc, 0, 1, NULL) != 0) {
+	if (ck_journal_writer_open(&w, path, &wc, 0, NULL) != 0) {
 		fprintf(stderr, "bench_journal: %s\n", w.err);
 		exit(1);
 	}

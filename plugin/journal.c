@@ -158,8 +158,7 @@ int ck_plugin_journal_reopen(struct ck_plugin_journal *j)
 	struct ck_journal_open_info info;
 
 	ck_plugin_journal_read_ack(j);
-	int rc =
-	    ck_journal_writer_open(&j->w, j->path, &wc, j->st.acked_seq, wall_clock_ms(), &info);
+	int rc = ck_journal_writer_open(&j->w, j->path, &wc, j->st.acked_seq, &info);
 	if (rc != 0) {
 		j->open_cause = classify(rc);
 		snprintf(j->errmsg, sizeof(j->errmsg), "%s", j->w.err);

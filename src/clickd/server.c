@@ -307,7 +307,7 @@ static int import_legacy(struct server *sv, char *err, size_t err_len)
 		return rc;
 	}
 	ck_journal_writer_init(&im.w);
-	rc = ck_journal_writer_open(&im.w, sv->path[1], &wc, cursor, now_ms(), NULL);
+	rc = ck_journal_writer_open(&im.w, sv->path[1], &wc, cursor, NULL);
 	if (rc == 0) {
 		im.skip = im.w.last_seq - cursor;
 		rc = ck_store_legacy_journal_read(legacy, cursor, import_row, &im);

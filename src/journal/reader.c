@@ -102,20 +102,6 @@ int ck_journal_reader_check(struct ck_journal_reader *r, char *why, size_t why_l
 	return rc;
 }
 
-int64_t ck_journal_reader_bytes(struct ck_journal_reader *r)
-{
-	struct ck_journal_seg *segs = NULL;
-	size_t n = 0;
-	int64_t total = 0;
-
-	if (ck_journal_seg_list(r->dirfd, &segs, &n) != 0)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		total += segs[i].size;
-	free(segs);
-	return total;
-}
-
 static void use_segment(struct ck_journal_reader *r, int fd, int64_t first, int64_t prev_seq)
 {
 	if (r->fd >= 0)

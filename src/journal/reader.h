@@ -50,9 +50,6 @@ int ck_journal_reader_check(struct ck_journal_reader *r, char *why, size_t why_l
 int ck_journal_reader_read(struct ck_journal_reader *r, int64_t after, int max,
                            int (*fn)(const struct ck_journal_row *row, void *ctx), void *ctx);
 
-/* Bytes of all segment files now; -1 when the directory cannot be listed. */
-int64_t ck_journal_reader_bytes(struct ck_journal_reader *r);
-
 void ck_journal_reader_close(struct ck_journal_reader *r);
 
 #endif

@@ -119,14 +119,12 @@ static int recover_tail(struct ck_journal_writer *w, struct ck_journal_seg *s,
 		int64_t bad = it.off;
 		rc = ck_journal_iter_resync(&it, &rec);
 		if (rc == 0) {
-			char at[32];
-			snprintf(at, sizeof(at), "%" PRId64, bad);
 			ck_journal_iter_cleanup(&it);
-			snprintf(w->err, sizeof(w->err),
-			         "segment %s is damaged at byte %s and valid records follow "
-			         "(sequence %" PRId64 "): not a torn tail",
-			         name, at, rec.seq);
-			return -EBADMSG;
+			return fail(w, -EBADMSG, 0,
+			            "segment %s is damaged at byte %" PRId64
+			            " and valid records follow (sequence %" PRId64
+			            "): not a torn tail",
+			            name, bad, rec.seq);
 		}
 		it.off = bad;
 	}
@@ -166,12 +164,11 @@ static int lock_dir(struct ck_journal_writer *w, const char *dir)
 
 int ck_journal_writer_open(struct ck_journal_writer *w, const char *dir,
                            const struct ck_journal_writer_config *cfg, int64_t acked_seq,
-                           int64_t now_ms, struct ck_journal_open_info *info)
+                           struct ck_journal_open_info *info)
 {
 	struct ck_journal_open_info local;
 	int rc;
 
-	(void)now_ms;
 	if (!info)
 		info = &local;
 	memset(info, 0, sizeof(*info));
@@ -208,16 +205,15 @@ int ck_journal_writer_open(struct ck_journal_writer *w, const char *dir,
 		bool newest = i + 1 == w->n_segs;
 		if ((rc = check_header(w, &w->segs[i], newest ? &w->fd : NULL)) != 0)
 			goto out;
-		w->total_bytes += w->segs[i].size;
 	}
 	if (w->n_segs > 0) {
 		struct ck_journal_seg *s = &w->segs[w->n_segs - 1];
-		int64_t before = s->size;
 		if ((rc = recover_tail(w, s, info)) != 0)
 			goto out;
-		w->total_bytes -= before - s->size;
 		info->newest_seq = w->last_seq >= s->first ? w->last_seq : 0;
 	}
+	for (size_t i = 0; i < w->n_segs; i++)
+		w->total_bytes += w->segs[i].size;
 	if (acked_seq > w->last_seq) {
 		/* The journal lost its tail or was replaced: numbers at or below
 		 * the reader's cursor would never be read. A new segment keeps

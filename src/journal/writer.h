@@ -60,7 +60,7 @@ void ck_journal_writer_init(struct ck_journal_writer *w);
 /*
  * Opens (creating if needed, mode 0700) the journal directory dir for
  * appending, as described above; acked_seq is what the reader acknowledged
- * (0 if unknown) and now_ms stamps new segments. Returns 0; -EWOULDBLOCK
+ * (0 if unknown). Returns 0; -EWOULDBLOCK
  * when another process holds the lock; -EBADMSG when the journal is
  * corrupt (nothing was changed); another negative errno when it cannot be
  * read or written. On failure w->err says why and w is closed. Safe to call
@@ -68,7 +68,7 @@ void ck_journal_writer_init(struct ck_journal_writer *w);
  */
 int ck_journal_writer_open(struct ck_journal_writer *w, const char *dir,
                            const struct ck_journal_writer_config *cfg, int64_t acked_seq,
-                           int64_t now_ms, struct ck_journal_open_info *info);
+                           struct ck_journal_open_info *info);
 
 /*
  * Appends row with the next sequence (row->seq is ignored), written and,

@@ -44,7 +44,7 @@ static void journal_put(const char *thing, const char *topic, const char *payloa
 		.payload_size = size >= 0 ? size : (long long)strlen(payload),
 	};
 	ck_journal_writer_init(&w);
-	CK_CHECK_INT(ck_journal_writer_open(&w, journal_path, &wc, 0, 1000, NULL), ==, 0);
+	CK_CHECK_INT(ck_journal_writer_open(&w, journal_path, &wc, 0, NULL), ==, 0);
 	CK_CHECK_INT(ck_journal_writer_append(&w, &row, 1000, NULL), ==, 0);
 	ck_journal_writer_close(&w);
 }

@@ -147,10 +147,10 @@ static void test_segments_and_prune(void)
 
 	fresh_dir(dir, sizeof(dir), "segments");
 	ck_journal_writer_init(&w);
-	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 0, 1, NULL), ==, 0);
+	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 0, NULL), ==, 0);
 	/* A second writer finds the lock held. */
 	ck_journal_writer_init(&other);
-	CK_CHECK_INT(ck_journal_writer_open(&other, dir, &wc, 0, 1, NULL), ==, -EWOULDBLOCK);
+	CK_CHECK_INT(ck_journal_writer_open(&other, dir, &wc, 0, NULL), ==, -EWOULDBLOCK);
 	CK_CHECK(strstr(other.err, "locked") != NULL);
 	memset(payload, 'x', sizeof(payload) - 1);
 	payload[sizeof(payload) - 1] = '\0';
@@ -215,7 +215,7 @@ static void test_segments_and_prune(void)
 	ck_journal_reader_close(&r);
 	ck_journal_writer_close(&w);
 	/* The lock went with the writer. */
-	CK_CHECK_INT(ck_journal_writer_open(&other, dir, &wc, 0, 1, NULL), ==, 0);
+	CK_CHECK_INT(ck_journal_writer_open(&other, dir, &wc, 0, NULL), ==, 0);
 	CK_CHECK_INT(other.last_seq, ==, seq);
 	ck_journal_writer_close(&other);
 }
@@ -236,7 +236,7 @@ static int64_t filled(char *dir, size_t len, const char *name, int n)
 
 	fresh_dir(dir, len, name);
 	ck_journal_writer_init(&w);
-	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 0, 1, NULL), ==, 0);
+	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 0, NULL), ==, 0);
 	append_n(&w, n, "{\"clickType\":\"SINGLE\"}");
 	int64_t size = w.n_segs ? w.segs[0].size : 0;
 	ck_journal_writer_close(&w);
@@ -269,7 +269,7 @@ static void test_torn_tail(void)
 	CK_CHECK_INT(ck_journal_reader_read(&r, 4, 100, collect, &got), ==, 0);
 	CK_CHECK(!r.warned);
 	/* clickd had acknowledged 5: the new record is 6, in segment 6. */
-	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 5, 1, &info), ==, 0);
+	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 5, &info), ==, 0);
 	CK_CHECK_INT(info.torn_bytes, ==, rec_len - rec_len / 2 + 9);
 	CK_CHECK_INT(info.torn_at, ==, size - rec_len);
 	CK_CHECK_INT(info.newest_seq, ==, 4);
@@ -284,7 +284,7 @@ static void test_torn_tail(void)
 	CK_CHECK_INT(got.seqs[0], ==, 6);
 	CK_CHECK_STR(got.last_payload, "{\"clickType\":\"DOUBLE\"}");
 	/* Reopening without a torn tail changes nothing. */
-	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 6, 1, &info), ==, 0);
+	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 6, &info), ==, 0);
 	CK_CHECK_INT(info.torn_bytes, ==, 0);
 	CK_CHECK(!info.renumbered);
 	CK_CHECK_INT(w.last_seq, ==, 6);
@@ -294,7 +294,7 @@ static void test_torn_tail(void)
 	fd = open(path, O_WRONLY | O_CREAT, 0600);
 	CK_CHECK_INT((int)write(fd, "CKJSEG1\n", 8), ==, 8);
 	close(fd);
-	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 6, 1, &info), ==, 0);
+	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 6, &info), ==, 0);
 	CK_CHECK(info.removed_empty);
 	CK_CHECK_INT(file_size(dir, 7), ==, -1);
 	append_n(&w, 1, "{}");
@@ -322,7 +322,7 @@ static void test_damage(void)
 	int fd = open(path, O_RDWR);
 	CK_CHECK_INT((int)pwrite(fd, "X", 1, CK_JOURNAL_SEG_HEADER + 3 * rec_len + 60), ==, 1);
 	close(fd);
-	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 0, 1, NULL), ==, -EBADMSG);
+	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 0, NULL), ==, -EBADMSG);
 	CK_CHECK(strstr(w.err, "valid records follow") != NULL);
 	CK_CHECK_INT(file_size(dir, 1), ==, size); /* nothing cut */
 	CK_CHECK_INT(ck_journal_reader_open(&r, dir), ==, 0);
@@ -334,7 +334,7 @@ static void test_damage(void)
 	fd = open(path, O_RDWR);
 	CK_CHECK_INT((int)pwrite(fd, "this is not a journal", 20, 0), ==, 20);
 	close(fd);
-	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 0, 1, NULL), ==, -EBADMSG);
+	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 0, NULL), ==, -EBADMSG);
 	CK_CHECK(strstr(w.err, "no valid header") != NULL);
 	CK_CHECK_INT(ck_journal_reader_check(&r, why, sizeof(why)), ==, -EBADMSG);
 	CK_CHECK(strstr(why, "00000000000000000001.seg has no valid header") != NULL);
@@ -395,7 +395,7 @@ static void test_reader_after_tail_cut(void)
 	CK_CHECK_INT(ck_journal_reader_read(&r, 3, 100, collect, &got), ==, 0);
 	/* clickd acknowledged 3: no renumbering, record 4 takes the torn
 	 * bytes' place in the same segment. */
-	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 3, 1, &info), ==, 0);
+	CK_CHECK_INT(ck_journal_writer_open(&w, dir, &wc, 3, &info), ==, 0);
 	CK_CHECK_INT(info.torn_bytes, ==, (int64_t)sizeof(junk));
 	CK_CHECK(!info.renumbered);
 	append_n(&w, 1, "{\"clickType\":\"LONG\"}");
