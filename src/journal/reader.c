@@ -154,21 +154,6 @@ static int locate(struct ck_journal_reader *r, int64_t after)
 	return -ESTALE;
 }
 
-/* The first sequence of the segment after the current one, 0 if none. */
-static int64_t next_segment(struct ck_journal_reader *r, int *err)
-{
-	struct ck_journal_seg *segs = NULL;
-	size_t n = 0;
-	int64_t next = 0;
-
-	*err = ck_journal_seg_list(r->dirfd, &segs, &n);
-	for (size_t i = 0; i < n && !next; i++)
-		if (segs[i].first > r->seg_first)
-			next = segs[i].first;
-	free(segs);
-	return next;
-}
-
 static void report_damage(struct ck_journal_reader *r, int64_t at, int64_t upto)
 {
 	char name[CK_JOURNAL_SEG_NAME_LEN + 1];
@@ -227,8 +212,8 @@ static int deliver(struct ck_journal_reader *r, const struct ck_journal_rec *rec
 static int step_over(struct ck_journal_reader *r, int rc)
 {
 	struct ck_journal_rec rec;
-	int err;
-	int64_t next = next_segment(r, &err);
+	int64_t next = 0;
+	int err = ck_journal_seg_next(r->dirfd, r->seg_first, &next);
 
 	if (err != 0)
 		return err;

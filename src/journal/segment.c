@@ -17,14 +17,12 @@ static int by_first(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
-int ck_journal_seg_list(int dirfd, struct ck_journal_seg **out, size_t *n)
+/* Calls fn for each segment name in dirfd (any order) until fn returns
+ * non-zero, which is returned; 0 when all were seen, or a negative errno. */
+static int each_segment(int dirfd, int (*fn)(int dirfd, const char *name, int64_t first, void *ctx),
+                        void *ctx)
 {
-	struct ck_journal_seg *v = NULL;
-	size_t len = 0, cap = 0;
 	int fd = dup(dirfd);
-
-	*out = NULL;
-	*n = 0;
 	if (fd < 0)
 		return -errno;
 	DIR *d = fdopendir(fd);
@@ -36,38 +34,79 @@ int ck_journal_seg_list(int dirfd, struct ck_journal_seg **out, size_t *n)
 	rewinddir(d);
 	struct dirent *de;
 	int rc = 0;
-	while ((de = readdir(d)) != NULL) {
+	while (rc == 0 && (de = readdir(d)) != NULL) {
 		int64_t first;
-		struct stat sb;
-		if (ck_journal_seg_parse_name(de->d_name, &first) != 0)
-			continue;
-		if (fstatat(dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
-		    !S_ISREG(sb.st_mode))
-			continue; /* pruned meanwhile, or not a file */
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct ck_journal_seg *nv = realloc(v, ncap * sizeof(*v));
-			if (!nv) {
-				rc = -ENOMEM;
-				break;
-			}
-			v = nv;
-			cap = ncap;
-		}
-		v[len].first = first;
-		v[len].size = (int64_t)sb.st_size;
-		len++;
+		if (ck_journal_seg_parse_name(de->d_name, &first) == 0)
+			rc = fn(dirfd, de->d_name, first, ctx);
 	}
 	closedir(d);
+	return rc;
+}
+
+struct listing {
+	struct ck_journal_seg *v;
+	size_t len, cap;
+};
+
+static int add_listed(int dirfd, const char *name, int64_t first, void *ctx)
+{
+	struct listing *l = ctx;
+	struct stat sb;
+
+	if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
+		return 0; /* pruned meanwhile, or not a file */
+	if (l->len == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		struct ck_journal_seg *nv = realloc(l->v, ncap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = ncap;
+	}
+	l->v[l->len++] = (struct ck_journal_seg){ .first = first, .size = (int64_t)sb.st_size };
+	return 0;
+}
+
+int ck_journal_seg_list(int dirfd, struct ck_journal_seg **out, size_t *n)
+{
+	struct listing l = { 0 };
+	int rc = each_segment(dirfd, add_listed, &l);
+
+	*out = NULL;
+	*n = 0;
 	if (rc != 0) {
-		free(v);
+		free(l.v);
 		return rc;
 	}
-	if (len > 1)
-		qsort(v, len, sizeof(*v), by_first);
-	*out = v;
-	*n = len;
+	if (l.len > 1)
+		qsort(l.v, l.len, sizeof(*l.v), by_first);
+	*out = l.v;
+	*n = l.len;
 	return 0;
+}
+
+struct following {
+	int64_t after, next;
+};
+
+static int note_following(int dirfd, const char *name, int64_t first, void *ctx)
+{
+	struct following *f = ctx;
+
+	(void)dirfd;
+	(void)name;
+	if (first > f->after && (!f->next || first < f->next))
+		f->next = first;
+	return 0;
+}
+
+int ck_journal_seg_next(int dirfd, int64_t after, int64_t *next)
+{
+	struct following f = { .after = after };
+	int rc = each_segment(dirfd, note_following, &f);
+
+	*next = rc == 0 ? f.next : 0;
+	return rc;
 }
 
 int ck_journal_iter_init(struct ck_journal_iter *it)

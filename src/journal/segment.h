@@ -27,6 +27,14 @@ struct ck_journal_seg {
  */
 int ck_journal_seg_list(int dirfd, struct ck_journal_seg **out, size_t *n);
 
+/*
+ * Sets *next to the first sequence of the oldest segment named above
+ * after, 0 when there is none; names only, no file is opened or stat'ed
+ * (the reader asks this each time it reaches the end of the data). Returns
+ * 0 or a negative errno.
+ */
+int ck_journal_seg_next(int dirfd, int64_t after, int64_t *next);
+
 struct ck_journal_iter {
 	int fd;           /* borrowed */
 	int64_t off;      /* file offset of the next record */
