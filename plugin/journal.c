@@ -183,7 +183,6 @@ int ck_plugin_journal_reopen(struct ck_plugin_journal *j)
 		    "loss with sync normal, or a replaced directory); new records continue after "
 		    "%" PRId64,
 		    j->path, info.newest_seq, j->st.acked_seq, j->ack_path, j->st.acked_seq);
-	j->st.last_seq = j->w.last_seq;
 	j->stats_dirty = true;
 	return 0;
 }
@@ -297,7 +296,6 @@ int ck_plugin_journal_append(struct ck_plugin_journal *j, const struct ck_journa
 	}
 	j->st.appends++;
 	j->st.append_bytes += (uint64_t)row->payload_size;
-	j->st.last_seq = j->w.last_seq;
 	j->stats_dirty = true;
 	note_success(j);
 	return 0;

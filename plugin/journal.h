@@ -51,7 +51,7 @@ struct ck_plugin_journal_stats {
 	uint64_t pruned_rows; /* sequences removed with their segments */
 	int64_t used_bytes;   /* all segment files */
 	int64_t segments;
-	int64_t last_seq;  /* highest sequence ever assigned */
+	int64_t last_seq;  /* the writer's, as of the last statistics */
 	int64_t acked_seq; /* from journal.ack; 0 when there is none */
 };
 

@@ -98,20 +98,22 @@ void ck_plugin_journal_read_ack(struct ck_plugin_journal *j)
 	j->st.acked_seq = seq;
 }
 
-/* Refreshes the size figures from the writer's own bookkeeping. */
+/* Copies the writer's own bookkeeping into the statistics; a closed
+ * writer leaves the last figures. */
 static void measure(struct ck_plugin_journal *j)
 {
 	if (j->w.dirfd < 0)
 		return;
 	j->st.used_bytes = j->w.total_bytes;
 	j->st.segments = (int64_t)j->w.n_segs;
+	j->st.last_seq = j->w.last_seq;
 }
 
 static void prune(struct ck_plugin_journal *j)
 {
 	if (j->w.dirfd < 0 || j->st.acked_seq <= 0)
 		return;
-	if (j->st.acked_seq > j->st.last_seq) {
+	if (j->st.acked_seq > j->w.last_seq) {
 		/* clickd acknowledged records this journal never had: it was
 		 * replaced or lost its tail. Pruning by that number could remove
 		 * records clickd has not seen. */
@@ -119,7 +121,7 @@ static void prune(struct ck_plugin_journal *j)
 			ck_plugin_log(MOSQ_LOG_WARNING,
 			              "%s acknowledges sequence %" PRId64 " but %s ends at %" PRId64
 			              "; not pruning until clickd catches up",
-			              j->ack_path, j->st.acked_seq, j->path, j->st.last_seq);
+			              j->ack_path, j->st.acked_seq, j->path, j->w.last_seq);
 		j->prune_warned = true;
 		return;
 	}

@@ -31,7 +31,7 @@ Checks:
     connected client.
 
 Environment: CK_BIN_DIR is the build directory holding clickd_plugin.so
-(default /work/main/build/h-plugin).
+(default build/debug of this checkout).
 """
 
 import base64
@@ -52,7 +52,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import journal_file  # noqa: E402
 
-BIN_DIR = os.environ.get("CK_BIN_DIR", "/work/main/build/h-plugin")
+BIN_DIR = os.environ.get("CK_BIN_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                  "..", "..", "build", "debug"))
 PLUGIN = os.path.join(BIN_DIR, "clickd_plugin.so")
 MOSQUITTO = "/usr/sbin/mosquitto"
 CMD_TIMEOUT = 20  # seconds for any one client command
