@@ -49,16 +49,10 @@ static uint64_t get64(const uint8_t *p)
 	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
+/* Lengths here are at most CK_JOURNAL_RECORD_MAX, well within a uInt. */
 static uint32_t checksum(const uint8_t *p, size_t len)
 {
-	uLong c = crc32(0L, Z_NULL, 0);
-	while (len > 0) { /* crc32 takes a uInt length */
-		uInt n = len > 0x40000000u ? 0x40000000u : (uInt)len;
-		c = crc32(c, p, n);
-		p += n;
-		len -= n;
-	}
-	return (uint32_t)c;
+	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)len);
 }
 
 static size_t padded(size_t n)
